@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# The stamp is rebuilt whenever pyproject.toml changes, so dependencies stay current.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/dondoc init
+	$(BIN)/dondoc org load
+	$(BIN)/dondoc plan import config/plans/*.yaml
+	$(BIN)/dondoc status
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(BIN)/python "$$b" || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

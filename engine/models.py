@@ -1,0 +1,164 @@
+"""The tables: plans and their tasks, the org (units, people), and the append-only event log.
+
+Moments are stored in UTC and come back timezone-aware; due dates are plain local dates
+because a deadline in a plan is a day, not an instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+DOMAINS: dict[str, str] = {
+    "direction": "Công tác chỉ đạo, điều hành",
+    "institutions": "Cải cách thể chế",
+    "procedures": "Cải cách thủ tục hành chính",
+    "organization": "Cải cách tổ chức bộ máy",
+    "civil_service": "Cải cách chế độ công vụ",
+    "public_finance": "Cải cách tài chính công",
+    "digital_government": "Xây dựng chính quyền điện tử, chính quyền số",
+    "other": "Khác",
+}
+ROLES = ("officer", "supervisor", "admin", "chairman")
+TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
+DUE_KINDS = ("date", "period", "recurring", "continuous", "external", "event", "unknown")
+TASK_KINDS = ("task", "report")
+UNIT_KINDS = ("office", "group", "external")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} would lose its zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _moment(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False, **kw))
+
+
+class Plan(SQLModel, table=True):
+    """One issued plan (Kế hoạch CCHC); `key` is its identity across re-imports."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    code: Optional[str] = None
+    title: str
+    issuer: str
+    year: int
+    period_start: date
+    period_end: date
+    issued_on: Optional[date] = None
+    source_file: Optional[str] = None
+    source_sha256: Optional[str] = None
+    file_path: str
+    file_sha256: str
+    status: str = "active"
+    imported_at: datetime = _moment(nullable=False)
+
+
+class Unit(SQLModel, table=True):
+    """An office of the commune (or a body a plan names); `verified` if the org file knows it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    aliases: list[str] = _json()
+    # use_alter: unit and person point at each other; PostgreSQL needs the cycle broken.
+    head_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("person.id", use_alter=True, name="fk_unit_head"), nullable=True))
+    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    # office: a unit of the commune; group: "all units" and the like; external: a body outside
+    # the commune that plans name as a recipient (UBND huyện, Sở Nội vụ).
+    kind: str = "office"
+    verified: bool = True
+
+
+class Person(SQLModel, table=True):
+    """Someone dondoc reminds or who acts on tasks."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    roles: list[str] = _json()
+    email: Optional[str] = None
+    telegram: Optional[str] = None
+    locale: str = "vi"
+    active: bool = True
+
+
+class Task(SQLModel, table=True):
+    """A work item of a plan, a reporting obligation, or one occurrence of a recurring one."""
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "ref", name="uq_task_plan_ref"),
+        Index("ix_task_status_due", "status", "due"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    ref: str
+    kind: str = "task"
+    domain: str = "other"
+    title: str
+    product: Optional[str] = None
+    lead_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
+    support_unit_ids: list[int] = _json()
+    recipient: Optional[str] = None
+    assignee_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    deadline: Optional[str] = None
+    due_kind: str = "unknown"
+    start: Optional[date] = None
+    due: Optional[date] = None
+    # The due date the plan itself gives; `due` may differ after an extension (gia hạn).
+    due_planned: Optional[date] = None
+    open_ended: bool = False
+    event_text: Optional[str] = None
+    deadline_reason: Optional[str] = None
+    status: str = "open"
+    done_at: Optional[datetime] = _moment(nullable=True)
+    parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    source_file: Optional[str] = None
+    source_first_line: Optional[int] = None
+    source_last_line: Optional[int] = None
+    tags: list[str] = _json()
+    # Cancelled by an import because the plan no longer lists it; restored if it comes back.
+    removed_from_plan: bool = False
+    created_at: datetime = _moment(nullable=False)
+    updated_at: datetime = _moment(nullable=False)
+
+
+class Event(SQLModel, table=True):
+    """The audit log: appended, never updated. `data` holds what changed (old and new)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _moment(nullable=False, index=True)
+    task_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
+    plan_id: Optional[int] = Field(default=None, foreign_key="plan.id", index=True)
+    actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    actor: str = "system"
+    channel: str = "cli"
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

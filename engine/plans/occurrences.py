@@ -1,0 +1,98 @@
+"""From a plan item and its parsed deadline to the task rows it becomes.
+
+A recurring obligation ("báo cáo theo Quý trước ngày 20 của tháng cuối Quý") becomes a parent
+task plus one task per occurrence inside the plan period, each with its own due day and
+status, refs like `R1/2023-Q1`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine.deadlines import DueSpec
+from engine.names import nfc
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+@dataclass
+class TaskSpec:
+    ref: str
+    lead: str | None
+    support: list[str]
+    assignee: str | None
+    fields: dict[str, Any]
+    parent_ref: str | None = None
+
+
+def specs_for(section: str, item: Any, due: DueSpec | None, span: tuple[date, date],
+              default_source: str | None) -> list[TaskSpec]:
+    """The task rows one plan item stands for: itself, and its occurrences if recurring."""
+    lines = item.source.lines if item.source and item.source.lines else (None, None)
+    fields: dict[str, Any] = {
+        "kind": "report" if section == "reports" else "task",
+        "domain": item.domain,
+        "title": nfc(item.title),
+        "product": nfc(item.product) if getattr(item, "product", None) else None,
+        "recipient": nfc(item.recipient) if getattr(item, "recipient", None) else None,
+        "deadline": nfc(item.deadline) if item.deadline else None,
+        "open_ended": False, "event_text": None, "deadline_reason": None,
+        "source_file": (item.source.file if item.source and item.source.file else default_source),
+        "source_first_line": lines[0], "source_last_line": lines[1],
+        "tags": list(item.tags),
+    }
+    if item.due is not None:
+        fields |= {"due_kind": "period" if item.start else "date", "start": item.start,
+                   "due_planned": item.due}
+    elif due is not None:
+        fields |= {"due_kind": due.kind, "start": due.start, "due_planned": due.due,
+                   "open_ended": due.open_ended, "event_text": due.event, "deadline_reason": due.reason}
+        if due.kind == "recurring":
+            # The parent carries the phrase; each occurrence carries a due day.
+            fields |= {"start": None, "due_planned": None}
+    else:
+        fields |= {"due_kind": "unknown", "start": item.start, "due_planned": None,
+                   "deadline_reason": "no deadline given"}
+    support = list(getattr(item, "support", []))
+    parent = TaskSpec(item.ref, item.lead, support, item.assignee, fields)
+    specs = [parent]
+    if item.due is None and due is not None and due.kind == "recurring" and due.recurrence:
+        specs.extend(_occurrences(parent, due, span))
+    return specs
+
+
+def _occurrences(parent: TaskSpec, due: DueSpec, span: tuple[date, date]) -> list[TaskSpec]:
+    out: list[TaskSpec] = []
+    used: set[str] = set()
+    freq = due.recurrence.freq
+    for day in due.recurrence.occurrences:
+        label, title, cycle_start = _cycle(freq, day)
+        if label in used:
+            label = day.isoformat()
+        used.add(label)
+        fields = parent.fields | {
+            "title": f"{parent.fields['title']} ({title})",
+            "due_kind": "period", "start": max(cycle_start, span[0]), "due_planned": day,
+        }
+        if fields["start"] > day:
+            fields["start"] = None
+            fields["due_kind"] = "date"
+        out.append(TaskSpec(f"{parent.ref}/{label}", parent.lead, parent.support, parent.assignee,
+                            fields, parent_ref=parent.ref))
+    return out
+
+
+def _cycle(freq: str, day: date) -> tuple[str, str, date]:
+    """(ref label, Vietnamese name, first day) of the cycle whose occurrence is due on `day`."""
+    if freq == "quarterly":
+        q = (day.month - 1) // 3 + 1
+        return f"{day.year}-Q{q}", f"Quý {ROMAN[q]}/{day.year}", date(day.year, 3 * q - 2, 1)
+    if freq == "monthly":
+        return f"{day.year}-{day.month:02d}", f"Tháng {day.month}/{day.year}", date(day.year, day.month, 1)
+    if freq == "semiannual":
+        half = 1 if day.month <= 6 else 2
+        name = "6 tháng đầu năm" if half == 1 else "6 tháng cuối năm"
+        return f"{day.year}-H{half}", f"{name} {day.year}", date(day.year, 1 if half == 1 else 7, 1)
+    return f"{day.year}", f"Năm {day.year}", date(day.year, 1, 1)
