@@ -88,10 +88,18 @@ def decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         best = from_bytes(data).best()
-        found = f"it looks like {best.encoding}" if best is not None else "no encoding could be detected"
+        found = (f"it looks like {_encoding_name(best.encoding)}" if best is not None
+                 else "no encoding could be detected")
         line = data[: exc.start].count(b"\n") + 1
         raise FileError(str(path), f"not UTF-8 text ({found})", line,
                         hint="save the file as UTF-8") from None
+
+
+def _encoding_name(codec: str) -> str:
+    """Python's codec name as people know it: cp1258 -> Windows-1258, utf_16 -> UTF-16."""
+    if codec.startswith("cp125"):
+        return "Windows-" + codec[2:]
+    return codec.replace("_", "-").upper()
 
 
 def load(path: str | Path) -> Document:
@@ -111,6 +119,9 @@ def load(path: str | Path) -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != mark.line:
+            # Where the broken construct began is usually where the typo is.
+            problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise FileError(str(path), f"YAML syntax error: {problem}", line, col) from None
     if root is None:
@@ -139,6 +150,9 @@ def _to_file_error(doc: Document, base: tuple[Any, ...], err: dict, model: type[
         hint = f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else None)
     elif kind == "missing":
         message = "this key is required"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        found = "a list" if isinstance(value, list) else f"{value!r}"
+        message = f"expected a mapping of keys (key: value), found {found}"
     elif kind.startswith("date") or kind.startswith("datetime"):
         message = f"{value!r} is not a valid date"
         hint = "write it as YYYY-MM-DD, e.g. 2025-10-14"

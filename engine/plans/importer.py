@@ -97,7 +97,7 @@ def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime
     meta = pf.plan
     people = {p.code: p for p in session.exec(select(Person))}
     errors = [doc.error((section, i, "assignee"), f"unknown person {item.assignee!r}",
-                        "use the id of a person in org.yaml (dondoc org load first)")
+                        "use a person id from org.yaml, loaded with `dondoc org load`")
               for section in ("tasks", "reports")
               for i, item in enumerate(getattr(pf, section))
               if item.assignee is not None and item.assignee not in people]
@@ -135,7 +135,8 @@ def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime
         for item in items:
             spec = parse_deadline(item.deadline or "", meta.year, (start, end),
                                   before_is_exclusive=before_is_exclusive) if item.deadline else None
-            specs.extend(specs_for(section, item, spec, (start, end), doc.path))
+            specs.extend(specs_for(section, item, spec, (start, end),
+                                   meta.source.file if meta.source else None))
     existing = {t.ref: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
     by_ref: dict[str, Task] = {}
     for spec in specs:
