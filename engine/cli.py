@@ -340,15 +340,15 @@ WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "
 def main() -> None:
     """Console entry point: user errors become a message and exit code 1, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except DondocError as exc:
         sys.stderr.write(f"dondoc: {exc}\n")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
-    except Exception as exc:
-        import click
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:
+        if not hasattr(exc, "show"):
+            raise
+        exc.show()   # usage errors: typer's own message and exit code 2
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -22,6 +22,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.drivername == "postgresql":
+        # Plain postgresql:// means psycopg 3 here, the driver dondoc installs.
+        url = parsed.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -78,7 +78,7 @@ def task_json(task: Task, c: Classification, look: Lookup, tz) -> dict[str, Any]
     assignee = look.people.get(task.assignee_id) if task.assignee_id else None
     return {
         "id": task.id, "ref": task.ref,
-        "plan": plan.code or plan.key if plan else None, "plan_id": task.plan_id,
+        "plan": (plan.code or plan.title) if plan else None, "plan_id": task.plan_id,
         "type": task.kind, "title": task.title, "domain": task.domain, "product": task.product,
         "lead": lead.name if lead else None, "lead_code": lead.code if lead else None,
         "support": [look.units[u].name for u in task.support_unit_ids if u in look.units],

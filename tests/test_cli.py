@@ -1,0 +1,102 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+TASK_KEYS = {"id", "ref", "plan", "title", "domain", "lead", "support", "assignee", "status", "deadline",
+             "kind", "start", "due", "done_at", "state", "due_soon"}
+
+
+def test_help_lists_every_command(cli):
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("init", "org", "plan", "tasks", "task", "status", "deadline", "calendar"):
+        assert command in result.out
+    sub = cli("task", "--help").out
+    for command in ("show", "start", "done", "cancel", "extend"):
+        assert command in sub
+
+
+def test_tasks_json_carries_the_documented_fields(loaded):
+    rows = loaded("--now", "2025-10-01T09:00+07:00", "tasks", "--json").json()
+    assert len(rows) == 66
+    assert all(TASK_KEYS <= row.keys() for row in rows)
+
+
+def test_status_counts_match_the_plans(loaded):
+    report = loaded("--now", "2025-10-10T09:00+07:00", "status", "--json").json()
+    assert report["as_of"] == "2025-10-10"
+    # Hùng Thắng task 1 (July 2025) is overdue; the four Ngọc Liên reports are due Tue 14/10.
+    assert report["total"] == {"done_on_time": 0, "done_late": 0, "open_in_time": 65, "open_overdue": 1,
+                               "no_deadline": 0, "total": 66, "due_soon": 4}
+    units = {u["unit"]: u for u in report["by_unit"]}
+    assert units["Phòng Văn hóa - Xã hội"]["open_overdue"] == 1
+    assert units["Văn phòng - Thống kê"]["total"] == 32
+    domains = {d["domain"]: d["total"] for d in report["by_domain"]}
+    assert domains == {"direction": 17, "institutions": 6, "procedures": 18, "organization": 6,
+                       "civil_service": 7, "public_finance": 5, "digital_government": 7}
+
+
+def test_the_time_comes_from_dondoc_now_when_no_flag_is_given(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_NOW", "2025-08-01T09:00")
+    assert loaded("status", "--json").json()["as_of"] == "2025-08-01"
+    assert loaded("--now", "2025-09-01T09:00+07:00", "status", "--json").json()["as_of"] == "2025-09-01"
+
+
+def test_tasks_filters(loaded):
+    now = ("--now", "2025-10-10T09:00+07:00")
+    by_alias = loaded(*now, "tasks", "--unit", "Công chức Tư pháp-Hộ tịch", "--json").json()
+    assert {t["lead"] for t in by_alias} == {"Tư pháp - Hộ tịch"} and len(by_alias) == 5
+    overdue = loaded(*now, "tasks", "--state", "open_overdue", "--json").json()
+    assert [t["ref"] for t in overdue] == ["1"]
+    early = loaded(*now, "tasks", "--due-before", "2025-10-15", "--json").json()
+    assert sorted(t["ref"] for t in early) == ["1", "BC-TCNS", "BC-TPHT", "BC-VHXH", "BC-VPTK"]
+    assert loaded(*now, "tasks", "--status", "done", "--json").json() == []
+
+
+def test_an_officer_runs_a_task_through_the_cli_and_show_lists_the_events(loaded):
+    task = next(t for t in loaded("tasks", "--json").json() if t["ref"] == "BC-TPHT")
+    tid = str(task["id"])
+    assert loaded("--now", "2025-10-01T08:00+07:00", "task", "start", tid, "--by", "tp-hoang-van-em").code == 0
+    assert loaded("--now", "2025-10-02T08:00+07:00", "task", "extend", tid, "--to", "2025-10-20",
+                  "--by", "ct-tran-van-an", "--reason", "Chờ số liệu quý III").code == 0
+    assert loaded("--now", "2025-10-17T15:00+07:00", "task", "done", tid, "--by", "tp-hoang-van-em",
+                  "--note", "Đã gửi báo cáo").code == 0
+    shown = loaded("--now", "2025-10-20T08:00+07:00", "task", "show", tid, "--json").json()
+    assert shown["status"] == "done" and shown["state"] == "done_on_time"
+    assert shown["done_at"] == "2025-10-17T15:00:00+07:00"
+    assert [(e["kind"], e["actor"]) for e in shown["events"]] == [
+        ("created", "import"), ("started", "tp-hoang-van-em"), ("extended", "ct-tran-van-an"),
+        ("done", "tp-hoang-van-em")]
+    assert shown["events"][2]["data"] == {"old_due": "2025-10-14", "new_due": "2025-10-20",
+                                          "reason": "Chờ số liệu quý III"}
+
+
+def test_cli_mistakes_get_a_message_and_exit_1(loaded):
+    result = loaded("task", "done", "99999", "--by", "tp-hoang-van-em")
+    assert (result.code, result.err) == (1, "dondoc: no task 99999 (see `dondoc tasks`)\n")
+    result = loaded("task", "done", "1", "--by", "ong-khong-co")
+    assert (result.code, result.err) == (1, "dondoc: no person 'ong-khong-co' (see config/org.yaml)\n")
+    result = loaded("tasks", "--state", "late")
+    assert result.code == 1 and "--state 'late': use one of" in result.err
+    result = loaded("--now", "tomorrow", "status")
+    assert result.code == 2 and "'tomorrow' is not an ISO timestamp" in result.err
+
+
+def test_make_run_twice_on_a_fresh_database_imports_nothing_twice(tmp_path):
+    """The README's first command, for real: a second run finds everything in place."""
+    if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "dondoc").exists():
+        raise AssertionError("make and the project's .venv are needed (run through `make test`)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}
+    env["DONDOC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
+    env["DONDOC_NOW"] = "2025-10-10T09:00"
+    first = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("kế hoạch mới") == 2
+    second = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("đã tạo 0, sửa 0, hủy 0, khôi phục 0") == 2
+    assert "│ Tổng cộng" in second.stdout and "│ 65" in second.stdout

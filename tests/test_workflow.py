@@ -1,0 +1,125 @@
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine.calendar import WorkCalendar
+from engine.db import init_db, make_engine, transaction
+from engine.errors import WorkflowError
+from engine.models import Person, Plan, Task
+from engine.workflow import Actor, classify, extend, transition
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = WorkCalendar()
+T0 = datetime(2025, 3, 3, 2, 0, tzinfo=timezone.utc)
+
+
+def local(y, m, d, h=9):
+    return datetime(y, m, d, h, tzinfo=TZ)
+
+
+@pytest.fixture
+def setup(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'wf.db'}")
+    init_db(engine)
+    with transaction(engine) as s:
+        plan = Plan(key="k", title="Kế hoạch", issuer="UBND xã", year=2025, period_start=date(2025, 1, 1),
+                    period_end=date(2025, 12, 31), file_path="p.yaml", file_sha256="x", imported_at=T0)
+        person = Person(code="tp", name="Hoàng Văn Em", roles=["officer"])
+        s.add(plan), s.add(person)
+        s.flush()
+        task = Task(plan_id=plan.id, ref="1", title="Việc", due=date(2025, 3, 14), due_planned=date(2025, 3, 14),
+                    due_kind="date", created_at=T0, updated_at=T0)
+        s.add(task)
+    return engine, task.id, person.id
+
+
+def test_a_task_goes_from_open_to_in_progress_to_done_with_an_event_each(setup):
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        started = transition(s, task, "in_progress", actor, local(2025, 3, 4))
+        done = transition(s, task, "done", actor, local(2025, 3, 10), note="Đã trình ký")
+        assert task.status == "done" and task.done_at == local(2025, 3, 10)
+        assert (started.kind, done.kind) == ("started", "done")
+        assert done.data == {"from": "in_progress", "to": "done", "note": "Đã trình ký"}
+        assert done.actor == "tp" and done.channel == "cli" and done.actor_id == person_id
+
+
+@pytest.mark.parametrize("path, refused, message", [
+    (["done"], "cancelled", "task {id} (1) is done; it can move to in_progress, not cancelled"),
+    (["cancelled"], "done", "task {id} (1) is cancelled; it can move to open, not done"),
+    ([], "open", "task {id} (1) is already open"),
+    (["in_progress"], "in_progress", "task {id} (1) is already in_progress"),
+])
+def test_a_move_the_status_does_not_allow_is_refused(setup, path, refused, message):
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        for step in path:
+            transition(s, task, step, actor, local(2025, 3, 4))
+        with pytest.raises(WorkflowError) as err:
+            transition(s, task, refused, actor, local(2025, 3, 5))
+        assert str(err.value) == message.format(id=task_id)
+
+
+def test_reopening_a_done_task_clears_done_at(setup):
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        transition(s, task, "done", actor, local(2025, 3, 4))
+        event = transition(s, task, "in_progress", actor, local(2025, 3, 5))
+        assert event.kind == "reopened" and task.done_at is None
+
+
+def test_an_extension_keeps_the_old_and_new_due_days(setup):
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        event = extend(s, task, date(2025, 3, 31), actor, local(2025, 3, 12), "Chờ số liệu")
+        assert task.due == date(2025, 3, 31) and task.due_planned == date(2025, 3, 14)
+        assert event.kind == "extended"
+        assert event.data == {"old_due": "2025-03-14", "new_due": "2025-03-31", "reason": "Chờ số liệu"}
+
+
+@pytest.mark.parametrize("new_due, reason, message", [
+    (date(2025, 3, 10), "x", "the new due day 2025-03-10 is not after the current one 2025-03-14"),
+    (date(2025, 3, 31), "  ", "an extension needs a reason"),
+])
+def test_a_bad_extension_is_refused(setup, new_due, reason, message):
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        with pytest.raises(WorkflowError, match=message):
+            extend(s, task, new_due, actor, local(2025, 3, 12), reason)
+
+
+def _task(status="open", due=date(2025, 3, 14), done_at=None):
+    return Task(plan_id=1, ref="x", title="x", status=status, due=due, done_at=done_at,
+                created_at=T0, updated_at=T0)
+
+
+@pytest.mark.parametrize("task, today, state, soon", [
+    (_task(), date(2025, 3, 3), "open_in_time", False),            # 9 working days left
+    (_task(), date(2025, 3, 11), "open_in_time", True),            # Wed..Fri: 3 working days
+    (_task(), date(2025, 3, 10), "open_in_time", False),           # 4 working days
+    (_task(), date(2025, 3, 14), "open_in_time", True),            # due today is still in time
+    (_task(), date(2025, 3, 15), "open_overdue", False),
+    (_task("in_progress"), date(2025, 3, 17), "open_overdue", False),
+    (_task("done", done_at=local(2025, 3, 14, 16)), date(2025, 4, 1), "done_on_time", False),
+    # done at 00:30 local on the 15th is 17:30 UTC on the 14th: still late, judged in local time
+    (_task("done", done_at=local(2025, 3, 15, 0).replace(minute=30)), date(2025, 4, 1), "done_late", False),
+    (_task(due=None), date(2025, 3, 3), "no_deadline", False),
+    (_task("done", due=None, done_at=local(2025, 3, 1)), date(2025, 3, 3), "done_on_time", False),
+    (_task("cancelled"), date(2025, 3, 20), None, False),
+])
+def test_the_reporting_classification(task, today, state, soon):
+    c = classify(task, today, CAL, TZ, 3)
+    assert (c.state, c.due_soon) == (state, soon)
+
+
+def test_due_soon_counts_working_days_so_tet_does_not_count():
+    # Due Wed 5/2/2025, the first days after Tết (27/1-31/1 off): from Fri 24/1 that is 3 working days.
+    task = _task(due=date(2025, 2, 5))
+    assert classify(task, date(2025, 1, 24), CAL, TZ, 3).due_soon is True
+    assert classify(task, date(2025, 1, 23), CAL, TZ, 3).due_soon is False
