@@ -162,3 +162,76 @@ class Event(SQLModel, table=True):
     channel: str = "cli"
     kind: str
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RuleSetRecord(SQLModel, table=True):
+    """A validated rules file; the active one is what every process evaluates with."""
+
+    __tablename__ = "ruleset"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version: str = Field(index=True)
+    source: str
+    text: str
+    loaded_at: datetime = _moment(nullable=False)
+    active: bool = Field(default=False, index=True)
+
+
+class Timer(SQLModel, table=True):
+    """When rule `rule_id` next fires for a task: the database is the alarm list, not APScheduler."""
+
+    __table_args__ = (UniqueConstraint("task_id", "rule_id", name="uq_timer_task_rule"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    rule_id: str
+    seq: int = 0                                  # index of the next moment in the rule's sequence
+    nominal_at: datetime = _moment(nullable=False)  # the moment the rule names
+    fire_at: datetime = _moment(nullable=False, index=True)  # moved into the send window
+
+
+NOTIFICATION_STATUSES = ("pending", "skipped", "suppressed", "no_contact", "no_recipient")
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one message to one person on one channel, written before anything is sent.
+
+    Its identity is (task, rule, nominal moment, recipient, channel): a unique key, so no crash,
+    restart or second instance can create the same notification twice.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "rule_id", "nominal_at", "recipient", "channel", name="uq_notification"),
+        Index("ix_notification_status_fire", "status", "fire_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    rule_id: str
+    level: int = 0
+    nominal_at: datetime = _moment(nullable=False)
+    fire_at: datetime = _moment(nullable=False)
+    recipient: str                                # person code, or "-" when nobody could be found
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    role: str                                     # how the rule named them: assignee, role:chairman ...
+    channel: str
+    template: str
+    urgent: bool = False
+    require_ack: bool = False
+    status: str = "pending"
+    ruleset_version: str
+    created_at: datetime = _moment(nullable=False)
+
+
+class Ack(SQLModel, table=True):
+    """An acknowledgement of an escalation; holds while the task's status and due day stay put."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    level: int
+    person_id: int = Field(foreign_key="person.id")
+    at: datetime = _moment(nullable=False)
+    expires_at: datetime = _moment(nullable=False)
+    note: Optional[str] = None
+    task_status: str
+    task_due: Optional[date] = None

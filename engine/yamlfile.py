@@ -109,9 +109,15 @@ def load(path: str | Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(str(path), f"cannot read the file: {exc.strerror}") from None
-    text = decode(path, data)
+    return loads(decode(path, data), str(path), hashlib.sha256(data).hexdigest())
+
+
+def loads(text: str, path: str, sha256: str | None = None) -> Document:
+    """Parse YAML text that came from `path` (a file, or a copy kept in the database)."""
+    if sha256 is None:
+        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if not text.strip():
-        raise FileError(str(path), "the file is empty")
+        raise FileError(path, "the file is empty")
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
     try:
@@ -123,10 +129,10 @@ def load(path: str | Path) -> Document:
             # Where the broken construct began is usually where the typo is.
             problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise FileError(str(path), f"YAML syntax error: {problem}", line, col) from None
+        raise FileError(path, f"YAML syntax error: {problem}", line, col) from None
     if root is None:
-        raise FileError(str(path), "the file holds no data (only comments?)")
-    return Document(str(path), root, hashlib.sha256(data).hexdigest(), text)
+        raise FileError(path, "the file holds no data (only comments?)")
+    return Document(path, root, sha256, text)
 
 
 def validate(doc: Document, model: type[M], root: Any = None, loc: tuple[Any, ...] = ()) -> M:
@@ -160,7 +166,8 @@ def _to_file_error(doc: Document, base: tuple[Any, ...], err: dict, model: type[
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        message = msg if isinstance(value, (dict, list)) or value is None else f"{value!r}: {msg}"
+        bare = isinstance(value, (dict, list)) or value is None or repr(value) in msg
+        message = msg if bare else f"{value!r}: {msg}"
     return doc.error(loc, message, hint)
 
 

@@ -1,0 +1,1 @@
+"""The rule language admins write in config/rules.yaml: schema, loading, evaluation."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -75,13 +75,19 @@ def read_plan(path: str | Path) -> tuple[yamlfile.Document, PlanFile]:
 
 
 def import_plan(engine: Engine, path: str | Path, now: datetime, *, dry_run: bool = False,
-                before_is_exclusive: bool = True) -> ImportReport:
-    """Import one plan file into the database; nothing is written if anything is wrong."""
+                before_is_exclusive: bool = True,
+                on_tasks: Callable[[Session, list[Task]], None] | None = None) -> ImportReport:
+    """Import one plan file into the database; nothing is written if anything is wrong.
+
+    `on_tasks` sees every task of the plan inside the same transaction (to recompute timers).
+    """
     doc, plan = read_plan(path)
     report = ImportReport(file=str(path), dry_run=dry_run)
     with Session(engine, expire_on_commit=False) as session:
         try:
-            _apply(session, doc, plan, now, report, before_is_exclusive)
+            tasks = _apply(session, doc, plan, now, report, before_is_exclusive)
+            if on_tasks is not None:
+                on_tasks(session, tasks)
             if dry_run:
                 session.rollback()
             else:
@@ -93,7 +99,7 @@ def import_plan(engine: Engine, path: str | Path, now: datetime, *, dry_run: boo
 
 
 def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime,
-           report: ImportReport, before_is_exclusive: bool) -> None:
+           report: ImportReport, before_is_exclusive: bool) -> list[Task]:
     meta = pf.plan
     people = {p.code: p for p in session.exec(select(Person))}
     errors = [doc.error((section, i, "assignee"), f"unknown person {item.assignee!r}",
@@ -166,6 +172,8 @@ def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime
                        file=str(doc.path))
             task.removed_from_plan = True
             report.cancelled.append(ref)
+        by_ref[ref] = task
+    return list(by_ref.values())
 
 
 def _unit(units: UnitDirectory, name: str | None, report: ImportReport):

@@ -1,0 +1,140 @@
+"""Rules: check a file, make it active, simulate it over a date range, explain it for a task."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from engine.cli.app import JsonOpt, ctx_of, emit, err, out, parse_moment, rules_app
+from engine.db import transaction
+from engine.errors import FileError, FileErrors
+from engine.queries import find_plan, get_task
+from engine.rulestore import read_rules, reload_rules, rules_file
+
+RulesOpt = typer.Option(None, "--rules", help="Rules file to use instead of config/rules.yaml.")
+
+
+def _problems(exc: Exception) -> list[str]:
+    return [str(e) for e in exc.errors] if isinstance(exc, FileErrors) else [str(exc)]
+
+
+@rules_app.command("check")
+def rules_check(ctx: typer.Context, file: Optional[Path] = typer.Argument(None, help="Default: config/rules.yaml")) -> None:
+    """Kiểm tra tệp quy tắc (validate a rules file; one line per problem, exit 1 if any)."""
+    c = ctx_of(ctx)
+    path = file or rules_file(c.settings)
+    try:
+        rs = read_rules(c.settings, path)
+    except (FileErrors, FileError) as exc:
+        for line in _problems(exc):
+            sys.stderr.write(line + "\n")
+        raise typer.Exit(1)
+    out.print(f"{path}: hợp lệ (valid), {len(rs.rules)} quy tắc, phiên bản (version) {rs.version}")
+
+
+@rules_app.command("reload")
+def rules_reload(ctx: typer.Context, file: Optional[Path] = typer.Argument(None, help="Default: config/rules.yaml")) -> None:
+    """Áp dụng tệp quy tắc (make the rules file active and recompute every timer; a broken file keeps the old rules)."""
+    c = ctx_of(ctx)
+    with transaction(c.engine) as session:
+        result = reload_rules(session, c.settings, c.calendar, c.now(), file)
+    if not result.ok:
+        kept = result.ruleset.version if result.ruleset else "không có (none)"
+        for line in result.errors:
+            sys.stderr.write(line + "\n")
+        sys.stderr.write(f"dondoc: rules not loaded; the active rules stay: {kept}\n")
+        raise typer.Exit(1)
+    if result.changed:
+        t = result.timers
+        out.print(f"Đã áp dụng quy tắc (rules active) {result.ruleset.version}: {len(result.ruleset.rules)} quy tắc; "
+                  f"hẹn giờ (timers) +{t['inserted']} ~{t['updated']} -{t['deleted']}")
+    else:
+        out.print(f"Quy tắc không đổi (rules unchanged) {result.ruleset.version}")
+
+
+def _bound(value: str, option: str, tz, end: bool) -> datetime:
+    """A --from/--to value: a day means its start (or, for --to, its end); a naive moment is local."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or ISO moment", param_hint=option)
+    if len(value) <= 10:
+        return datetime.combine(moment.date(), time(23, 59, 59) if end else time(0), tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+@rules_app.command("simulate")
+def rules_simulate(ctx: typer.Context,
+                   start: str = typer.Option(..., "--from", help="First day (YYYY-MM-DD) or moment."),
+                   end: str = typer.Option(..., "--to", help="Last day (inclusive) or moment."),
+                   plan: Optional[str] = typer.Option(None, "--plan", help="Only this plan (id or code)."),
+                   rules: Optional[Path] = RulesOpt, as_json: bool = JsonOpt) -> None:
+    """Chạy thử quy tắc (list every notification the rules would create; nothing is sent or written)."""
+    from engine.simulate import simulate, weekly
+
+    c = ctx_of(ctx)
+    tz = c.settings.tz
+    first, last = _bound(start, "--from", tz, False), _bound(end, "--to", tz, True)
+    rs = read_rules(c.settings, rules)
+    with transaction(c.engine) as session:
+        plan_id = find_plan(session, plan).id if plan else None
+    span = max((last - first).total_seconds(), 1)
+    with Progress(console=err, transient=True, disable=as_json or span < 40 * 86400) as bar:
+        job = bar.add_task("Đang chạy thử (simulating)", total=span)
+        rows = simulate(c.engine, rs, c.calendar, first, last, plan_id,
+                        progress=lambda m: bar.update(job, completed=(m - first).total_seconds()))
+    if as_json:
+        emit(rows)
+        return
+    table = Table("Lúc (at)", "Quy tắc", "Cấp", "Nhiệm vụ", "Người nhận", "Kênh", "Trạng thái")
+    grouped: dict[tuple, list[str]] = {}
+    for r in rows:   # one line per message, its channels together
+        grouped.setdefault((r["at"], r["rule"], r["level"], r["task_ref"], r["task_title"], r["recipient"],
+                            r["role"], r["status"]), []).append(r["channel"])
+    for (at, rule, level, ref, title, who, role, status), channels in grouped.items():
+        table.add_row(f"{datetime.fromisoformat(at):%d/%m/%Y %H:%M}", rule, str(level), f"{ref}: {title[:50]}",
+                      f"{who} ({role})", ", ".join(channels), status)
+    out.print(table)
+    summary = Table("Tuần (week of)", "Tổng", "Cấp 0", "Cấp 1", "Cấp 2+", title="Theo tuần (per week)",
+                    title_justify="left")
+    for w in weekly(rows):
+        lv = w["levels"]
+        summary.add_row(w["week"], str(w["total"]), str(lv.get(0, 0)), str(lv.get(1, 0)),
+                        str(sum(v for k, v in lv.items() if k >= 2)))
+    out.print(summary)
+    out.print(f"{len(rows)} thông báo (notifications), quy tắc {rs.version}, {first:%d/%m/%Y} → {last:%d/%m/%Y}")
+
+
+@rules_app.command("explain")
+def rules_explain(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="TASK"),
+                  at: Optional[str] = typer.Option(None, "--at", help="As of this moment (default: now)."),
+                  rules: Optional[Path] = RulesOpt, as_json: bool = JsonOpt) -> None:
+    """Giải thích quy tắc cho một nhiệm vụ (which rules match, when they fire next, and why not)."""
+    from engine.simulate import explain
+
+    c = ctx_of(ctx)
+    moment = parse_moment(at, "--at") or c.now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=c.settings.tz)
+    rs = read_rules(c.settings, rules)
+    with transaction(c.engine) as session:
+        task = get_task(session, task_id)
+        items = explain(session, rs, c.calendar, task, moment)
+        title, due = task.title, task.due
+    if as_json:
+        emit({"task_id": task_id, "at": moment.isoformat(), "ruleset": rs.version, "rules": items})
+        return
+    out.print(f"[bold]#{task_id}[/bold] {title} — hạn (due) {due:%d/%m/%Y}" if due else f"[bold]#{task_id}[/bold] {title}")
+    for item in items:
+        if item["matches"] and item["next"]:
+            when = ", ".join(f"{datetime.fromisoformat(n):%a %d/%m/%Y %H:%M}" for n in item["next"])
+            held = " [yellow](đang tạm dừng do đã xác nhận / held back by an acknowledgement)[/yellow]" if item["held_back"] else ""
+            out.print(f"  [green]✓[/green] {item['rule']} (cấp {item['level']}): {when}{held}")
+        else:
+            out.print(f"  [dim]✗ {item['rule']}: {item['why_not']}[/dim]")

@@ -1,0 +1,115 @@
+"""Seeing what rules will do: a simulated run over a date range, and a rule-by-rule explanation.
+
+The simulation runs the real timer computation and the real sweep on a simulated clock, against
+a copy of the data (SQLite: an in-memory copy of the file; PostgreSQL: a transaction that is
+rolled back), so nothing is sent and nothing in the live database changes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterator
+
+from sqlalchemy import create_engine, delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, select
+
+from engine.calendar import WorkCalendar
+from engine.escalation import held_levels, suppressed
+from engine.models import Notification, Task, Timer
+from engine.rulestore import evaluator
+from engine.sweep import sweep
+from engine.timers import next_fire_at, sync_timers
+from rules.loader import RuleSet
+
+
+@contextmanager
+def scratch_copy(engine: Engine) -> Iterator[Session]:
+    """A session over a throwaway copy of the database."""
+    if engine.dialect.name == "sqlite":
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.backup(memory)
+        finally:
+            raw.close()
+        copy = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+        with Session(copy) as session:
+            yield session
+        copy.dispose()
+        memory.close()
+        return
+    with Session(engine) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def simulate(engine: Engine, rs: RuleSet, cal: WorkCalendar, start: datetime, end: datetime,
+             plan_id: int | None = None, progress: Callable[[datetime], None] | None = None) -> list[dict]:
+    """Every notification the rules would create between `start` and `end`, in order."""
+    out: list[dict] = []
+    with scratch_copy(engine) as session:
+        session.execute(delete(Timer))
+        session.execute(delete(Notification))
+        query = select(Task)
+        if plan_id is not None:
+            query = query.where(Task.plan_id == plan_id)
+        tasks = {t.id: t for t in session.exec(query)}
+        ev = evaluator(session, rs, cal)
+        sync_timers(session, ev, tasks.values(), start, floor=start)
+        while True:
+            moment = next_fire_at(session)
+            if moment is None or moment > end:
+                break
+            if progress:
+                progress(moment)
+            for row in sweep(session, ev, moment):
+                task = tasks[row["task_id"]]
+                out.append({"at": row["fire_at"].astimezone(cal.tz).isoformat(), "rule": row["rule_id"],
+                            "level": row["level"], "task_id": task.id, "task_ref": task.ref,
+                            "task_title": task.title, "recipient": row["recipient"], "role": row["role"],
+                            "channel": row["channel"], "status": row["status"]})
+    return out
+
+
+def weekly(rows: list[dict]) -> list[dict]:
+    """Counts per ISO week (Monday), by escalation level."""
+    weeks: dict[date, dict] = {}
+    for row in rows:
+        day = datetime.fromisoformat(row["at"]).date()
+        monday = day - timedelta(days=day.weekday())
+        week = weeks.setdefault(monday, {"week": monday.isoformat(), "total": 0, "levels": {}})
+        week["total"] += 1
+        week["levels"][row["level"]] = week["levels"].get(row["level"], 0) + 1
+    return [weeks[k] for k in sorted(weeks)]
+
+
+def explain(session: Session, rs: RuleSet, cal: WorkCalendar, task: Task, at: datetime,
+            count: int = 3) -> list[dict]:
+    """For each rule: does it match the task, and when does it fire next (or why not)."""
+    ev = evaluator(session, rs, cal)
+    held = held_levels(session, {task.id: task}, at).get(task.id, 0)
+    handled = {n.rule_id: n.nominal_at for n in session.exec(
+        select(Notification).where(Notification.task_id == task.id).order_by(Notification.nominal_at))}
+    out = []
+    for rule in rs.rules:
+        why = ev.mismatch(rule, task)
+        item = {"rule": rule.id, "description": rule.description, "level": rule.level,
+                "trigger": rule.trigger, "matches": why is None, "why_not": why, "next": [],
+                "last_handled": handled[rule.id].astimezone(cal.tz).isoformat() if rule.id in handled else None,
+                "held_back": suppressed(rule.level, held)}
+        if why is None:
+            for moment in ev.moments(rule, task):
+                if moment.fire > at:
+                    item["next"].append(moment.fire.isoformat())
+                    if len(item["next"]) == count:
+                        break
+            if not item["next"]:
+                item["why_not"] = "every moment of this rule is already past"
+        out.append(item)
+    return out
