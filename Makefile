@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/dondoc init
 	$(BIN)/dondoc org load
+	$(BIN)/dondoc rules reload
 	$(BIN)/dondoc plan import config/plans/*.yaml
 	$(BIN)/dondoc status
 

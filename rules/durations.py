@@ -16,7 +16,7 @@ _PATTERNS = [
     (re.compile(r"^(\d+)\s+ngày$"), "days"),
     (re.compile(r"^(\d+)\s+giờ$"), "hours"),
 ]
-HINT = 'try "2d", "12h" or "2 working days" (also "2 ngày làm việc")'
+HINT = 'try "2d", "12h", "2 working days" or "2 ngày làm việc"'
 
 
 @dataclass(frozen=True)
