@@ -1,25 +1,25 @@
 """Seeing what rules will do: a simulated run over a date range, and a rule-by-rule explanation.
 
 The simulation runs the real timer computation and the real sweep on a simulated clock, against
-a copy of the data (SQLite: an in-memory copy of the file; PostgreSQL: a transaction that is
-rolled back), so nothing is sent and nothing in the live database changes.
+an in-memory copy of the data it needs, so nothing is sent and nothing in the live database
+changes.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
 from engine.calendar import WorkCalendar
 from engine.escalation import held_levels, suppressed
-from engine.models import Notification, Task, Timer
+from engine.db import init_db
+from engine.models import Ack, Notification, Person, Plan, Task, Unit
 from engine.rulestore import evaluator
 from engine.sweep import sweep
 from engine.timers import next_fire_at, sync_timers
@@ -27,39 +27,43 @@ from rules.loader import RuleSet
 
 
 @contextmanager
-def scratch_copy(engine: Engine) -> Iterator[Session]:
-    """A session over a throwaway copy of the database."""
-    if engine.dialect.name == "sqlite":
-        memory = sqlite3.connect(":memory:", check_same_thread=False)
-        raw = engine.raw_connection()
-        try:
-            raw.driver_connection.backup(memory)
-        finally:
-            raw.close()
-        copy = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+def scratch_copy(engine: Engine, plan_id: int | None = None) -> Iterator[Session]:
+    """A session over an in-memory copy of what a simulation reads: the org, the plan(s), their tasks.
+
+    Only the rows needed are copied, so simulating one commune's plan in a province-sized
+    database stays fast, and the live database (SQLite or PostgreSQL) is only read.
+    """
+    copy = create_engine("sqlite://", poolclass=StaticPool)
+    init_db(copy)
+    with engine.connect() as src, copy.begin() as dst:
+        task_query = core_select(Task.__table__)
+        plan_query = core_select(Plan.__table__)
+        if plan_id is not None:
+            task_query = task_query.where(Task.__table__.c.plan_id == plan_id)
+            plan_query = plan_query.where(Plan.__table__.c.id == plan_id)
+        tasks = [dict(r._mapping) for r in src.execute(task_query)]
+        ids = [t["id"] for t in tasks]
+        acks = [dict(r._mapping) for start in range(0, len(ids), 500) for r in src.execute(
+            core_select(Ack.__table__).where(Ack.__table__.c.task_id.in_(ids[start:start + 500])))]
+        for table, rows in ((Plan.__table__, [dict(r._mapping) for r in src.execute(plan_query)]),
+                            (Unit.__table__, [dict(r._mapping) for r in src.execute(core_select(Unit.__table__))]),
+                            (Person.__table__, [dict(r._mapping) for r in src.execute(core_select(Person.__table__))]),
+                            (Task.__table__, tasks), (Ack.__table__, acks)):
+            if rows:
+                dst.execute(table.insert(), rows)
+    try:
         with Session(copy) as session:
             yield session
+    finally:
         copy.dispose()
-        memory.close()
-        return
-    with Session(engine) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
 
 
 def simulate(engine: Engine, rs: RuleSet, cal: WorkCalendar, start: datetime, end: datetime,
              plan_id: int | None = None, progress: Callable[[datetime], None] | None = None) -> list[dict]:
     """Every notification the rules would create between `start` and `end`, in order."""
     out: list[dict] = []
-    with scratch_copy(engine) as session:
-        session.execute(delete(Timer))
-        session.execute(delete(Notification))
-        query = select(Task)
-        if plan_id is not None:
-            query = query.where(Task.plan_id == plan_id)
-        tasks = {t.id: t for t in session.exec(query)}
+    with scratch_copy(engine, plan_id) as session:
+        tasks = {t.id: t for t in session.exec(select(Task))}
         ev = evaluator(session, rs, cal)
         sync_timers(session, ev, tasks.values(), start, floor=start)
         while True:

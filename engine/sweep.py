@@ -121,14 +121,20 @@ def _write(session: Session, rows: list[dict], advance: list[dict], drop: list[i
     created: list[dict] = []
     if rows:
         table = Notification.__table__
-        dialect = conn.dialect.name
-        maker = pg_insert if dialect == "postgresql" else sqlite_insert if dialect == "sqlite" else None
-        stmt = maker(table).on_conflict_do_nothing().returning(table.c.id) if maker else insert(table)
-        for row in rows:
-            # Row by row so the unique key can refuse a duplicate without refusing the batch.
-            inserted = conn.execute(stmt, row).first() if maker else conn.execute(stmt, row)
-            if inserted is not None:
-                created.append(row | {"id": inserted[0] if maker else None})
+        c = table.c
+        key = lambda r: (r["task_id"], r["rule_id"], r["nominal_at"], r["recipient"], r["channel"])  # noqa: E731
+        task_ids = sorted({r["task_id"] for r in rows})
+        existing = set()
+        for start in range(0, len(task_ids), 500):
+            existing |= {(t, ru, n, re, ch) for t, ru, n, re, ch in conn.execute(
+                select(c.task_id, c.rule_id, c.nominal_at, c.recipient, c.channel)
+                .where(c.task_id.in_(task_ids[start:start + 500]), c.nominal_at >= min(r["nominal_at"] for r in rows)))}
+        created = [r for r in rows if key(r) not in existing]
+        if created:
+            # The unique key still guards against another instance inserting the same row meanwhile.
+            dialect = conn.dialect.name
+            maker = pg_insert if dialect == "postgresql" else sqlite_insert if dialect == "sqlite" else None
+            conn.execute(maker(table).on_conflict_do_nothing() if maker else insert(table), created)
     if advance:
         table = Timer.__table__
         conn.execute(update(table).where(table.c.id == bindparam("timer_id"))

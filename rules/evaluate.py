@@ -41,10 +41,35 @@ class Org:
             if person.active:
                 for role in person.roles:
                     self.by_role.setdefault(role, []).append(person)
+        # In a database holding several communes, role:chairman means the chairman of the task's
+        # own commune: the people whose unit shares the root of the lead unit's tree.
+        self.root = {uid: self._root(uid) for uid in self.units}
+        self.by_role_root: dict[tuple[str, int], list[Person]] = {}
+        for role, people in self.by_role.items():
+            for person in people:
+                if person.unit_id in self.root:
+                    self.by_role_root.setdefault((role, self.root[person.unit_id]), []).append(person)
         self.unit_keys: dict[str, set[int]] = {}
         for unit in self.units.values():
             for name in [unit.code, unit.name, *unit.aliases]:
                 self.unit_keys.setdefault(match_key(name), set()).add(unit.id)
+
+
+    def _root(self, unit_id: int) -> int:
+        seen = set()
+        unit = self.units[unit_id]
+        while unit.parent_id and unit.parent_id in self.units and unit.id not in seen:
+            seen.add(unit.id)
+            unit = self.units[unit.parent_id]
+        return unit.id
+
+    def with_role(self, role: str, unit_id: int | None) -> list[Person]:
+        """Active people with `role` in the lead unit's organisation, else anywhere."""
+        if unit_id in self.root:
+            found = self.by_role_root.get((role, self.root[unit_id]))
+            if found:
+                return found
+        return self.by_role.get(role, [])
 
 
 class Evaluator:
@@ -191,7 +216,7 @@ class Evaluator:
                     if unit and unit.head_id:
                         add(target, self.org.people.get(unit.head_id))
             elif target.startswith("role:"):
-                people = self.org.by_role.get(target[5:], [])
+                people = self.org.with_role(target[5:], task.lead_unit_id)
                 for person in people:
                     add(target, person)
                 if not people:

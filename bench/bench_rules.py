@@ -1,0 +1,111 @@
+"""Rules engine benchmarks (issue 5): timers for a province, an idle sweep, a burst, a simulation.
+
+    .venv/bin/python bench/bench_rules.py [--communes 3300]
+
+Each line prints the figure, its target and the ratio figure/target (<= 1.0 meets the target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, update  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from bench.province import build  # noqa: E402
+from engine.calendar import WorkCalendar  # noqa: E402
+from engine.models import Notification, Task, Timer  # noqa: E402
+from engine.rulestore import evaluator  # noqa: E402
+from engine.simulate import simulate  # noqa: E402
+from engine.sweep import handle_one_batch, sweep  # noqa: E402
+from engine.timers import sync_all, sync_timers  # noqa: E402
+from rules.loader import load_rules  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def report(name: str, figure: float, target: float, unit: str, extra: str = "") -> bool:
+    ratio = figure / target
+    print(f"{name}: {figure:.3f} {unit} (target <= {target:g} {unit}) ratio {ratio:.2f}"
+          f"{' OK' if ratio <= 1 else ' MISSED'}{'  ' + extra if extra else ''}", flush=True)
+    return ratio <= 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--communes", type=int, default=3300)
+    parser.add_argument("--db", type=Path, default=ROOT / "var" / "bench" / "province.db")
+    args = parser.parse_args()
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    engine = build(args.db, args.communes)
+    print(f"province: {args.communes} communes x 60 tasks ready in {time.perf_counter() - t:.1f} s", flush=True)
+    rs = load_rules(ROOT / "config" / "rules.yaml")
+    cal = WorkCalendar()
+    now = datetime(2025, 1, 2, 8, 0, tzinfo=TZ)
+    ok = True
+
+    with Session(engine) as s:
+        s.exec(Timer.__table__.delete())
+        s.exec(Notification.__table__.delete())
+        s.commit()
+        ev = evaluator(s, rs, cal)
+        t = time.perf_counter()
+        counts = sync_all(s, ev, now)
+        s.commit()
+        elapsed = time.perf_counter() - t
+        total = s.exec(select(func.count()).select_from(Timer)).one()
+    ok &= report("compute all timers", elapsed, 60.0, "s", f"{total} timers for {args.communes * 60} tasks")
+
+    with Session(engine) as s:
+        ev = evaluator(s, rs, cal)
+        samples = []
+        for _ in range(50):
+            t = time.perf_counter()
+            result = handle_one_batch(s, ev, now - timedelta(days=30))
+            samples.append(time.perf_counter() - t)
+            assert not result.created
+        s.rollback()
+    ok &= report("sweep with nothing due", statistics.median(samples) * 1000, 5.0, "ms", "median of 50")
+
+    # A burst: 10,000 tasks due the same day, their on-due reminders all firing at 07:30.
+    day = date(2025, 6, 10)
+    with Session(engine) as s:
+        ids = s.exec(select(Task.id).where(Task.due_kind == "date").order_by(Task.id).limit(10000)).all()
+        for start in range(0, len(ids), 500):
+            s.exec(update(Task).where(Task.id.in_(ids[start:start + 500])).values(due=day, due_planned=day))
+        s.commit()
+        ev = evaluator(s, rs, cal)
+        tasks = s.exec(select(Task).where(Task.id.in_(ids))).all() if len(ids) <= 999 else [
+            t for start in range(0, len(ids), 900) for t in s.exec(select(Task).where(Task.id.in_(ids[start:start + 900])))]
+        sync_timers(s, ev, tasks, datetime(2025, 6, 9, 12, 0, tzinfo=TZ))
+        s.commit()
+        moment = datetime.combine(day, rs.defaults.send_window.start, TZ)
+        due = s.exec(select(func.count()).select_from(Timer).where(Timer.fire_at <= moment)).one()
+        t = time.perf_counter()
+        created = sweep(s, ev, moment)
+        s.commit()
+        elapsed = time.perf_counter() - t
+    ok &= report("burst of due timers -> notifications", elapsed, 3.0, "s",
+                 f"{due} timers due, {len(created)} notifications written")
+
+    with Session(engine) as s:
+        plan_id = 1
+    t = time.perf_counter()
+    rows = simulate(engine, rs, cal, datetime(2025, 1, 1, tzinfo=TZ), datetime(2025, 12, 31, 23, 59, tzinfo=TZ), plan_id)
+    ok &= report("simulate one commune's plan for a year", time.perf_counter() - t, 2.0, "s",
+                 f"{len(rows)} notifications")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
