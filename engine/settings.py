@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine import yamlfile
 from engine.errors import DondocError, FileError
 
 ENV_PREFIX = "DONDOC_"
+# Never read from dondoc.yaml, never logged: environment or DONDOC_<NAME>_FILE only.
+SECRETS = ("smtp_password", "telegram_token", "callback_secret")
 
 
 class _Section(BaseModel):
@@ -60,6 +62,25 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
     send_window: WindowSettings = Field(default_factory=WindowSettings)
+
+    # Email (aiosmtplib). No host: email goes to the console channel instead.
+    smtp_host: Optional[str] = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: Optional[str] = None
+    smtp_password: Optional[SecretStr] = None
+    smtp_from: str = "dondoc <dondoc@localhost>"
+    smtp_reply_to: Optional[str] = None
+    smtp_concurrency: int = Field(default=4, ge=1, le=32)
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # Telegram (python-telegram-bot). No token: Telegram goes to the console channel instead.
+    telegram_token: Optional[SecretStr] = None
+    telegram_base_url: Optional[str] = None      # e.g. http://127.0.0.1:8081/bot for a local Bot API
+    telegram_bot_username: Optional[str] = None
+    callback_secret: Optional[SecretStr] = None  # signs Telegram button data
+    # Delivery
+    dispatch_max_age_hours: float = Field(default=24.0, gt=0)   # retry until this old, then failed
+    dispatch_lease_seconds: int = Field(default=120, ge=5)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
@@ -116,6 +137,18 @@ def load_settings() -> Settings:
         file_values = {str(k): _plain(v) for k, v in doc.root.items()}
         if "config_dir" in file_values:
             raise doc.error(("config_dir",), "can only be set with DONDOC_CONFIG_DIR")
+        for secret in SECRETS:
+            if secret in file_values:
+                var = ENV_PREFIX + secret.upper()
+                raise doc.error((secret,), "a secret cannot be kept in dondoc.yaml",
+                                f"set {var} or {var}_FILE in the environment")
+    for secret in SECRETS:
+        var = ENV_PREFIX + secret.upper()
+        if var + "_FILE" in env and var not in env:
+            try:
+                file_values[secret] = Path(env[var + "_FILE"]).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: cannot read it: {exc.strerror}") from None
     try:
         return Settings(**file_values)
     except ValidationError as exc:
@@ -135,6 +168,8 @@ def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> 
     loc = tuple(err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     var = ENV_PREFIX + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
+    if loc and loc[0] in SECRETS:
+        return f"{var}: {msg}"   # never echo a secret
     if var in env:
         return f"{var}={env[var]!r}: {msg}"
     if doc is not None:
