@@ -50,7 +50,7 @@ def build(path: Path, communes: int, seed: int = 7) -> Engine:
                 tid += 1
                 kind = KINDS[n]
                 unit, head = head_ids[1 + n % 4]
-                due = date(2025, 1, 15) + timedelta(days=rnd.randrange(340)) if kind in ("date", "period") else None
+                due = date(2025, 3, 1) + timedelta(days=rnd.randrange(280)) if kind in ("date", "period") else None
                 start = due - timedelta(days=60) if kind == "period" else None
                 tasks.append({"id": tid, "plan_id": c, "ref": str(n + 1), "kind": "task", "domain": "direction",
                               "title": f"Nhiệm vụ {n + 1}", "lead_unit_id": unit, "support_unit_ids": [],

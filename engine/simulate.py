@@ -43,11 +43,11 @@ def scratch_copy(engine: Engine, plan_id: int | None = None) -> Iterator[Session
             plan_query = plan_query.where(Plan.__table__.c.id == plan_id)
         tasks = [dict(r._mapping) for r in src.execute(task_query)]
         ids = [t["id"] for t in tasks]
+        units, people = _org_rows(src, tasks if plan_id is not None else None)
         acks = [dict(r._mapping) for start in range(0, len(ids), 500) for r in src.execute(
             core_select(Ack.__table__).where(Ack.__table__.c.task_id.in_(ids[start:start + 500])))]
         for table, rows in ((Plan.__table__, [dict(r._mapping) for r in src.execute(plan_query)]),
-                            (Unit.__table__, [dict(r._mapping) for r in src.execute(core_select(Unit.__table__))]),
-                            (Person.__table__, [dict(r._mapping) for r in src.execute(core_select(Person.__table__))]),
+                            (Unit.__table__, units), (Person.__table__, people),
                             (Task.__table__, tasks), (Ack.__table__, acks)):
             if rows:
                 dst.execute(table.insert(), rows)
@@ -56,6 +56,36 @@ def scratch_copy(engine: Engine, plan_id: int | None = None) -> Iterator[Session
             yield session
     finally:
         copy.dispose()
+
+
+def _org_rows(src, tasks: list[dict] | None) -> tuple[list[dict], list[dict]]:
+    """Units and people a simulation needs: all of them, or for some tasks only their commune's
+    unit trees plus whoever holds a role nobody in those trees holds (the rules' fallback)."""
+    unit_t, person_t = Unit.__table__, Person.__table__
+    if tasks is None:
+        return ([dict(r._mapping) for r in src.execute(core_select(unit_t))],
+                [dict(r._mapping) for r in src.execute(core_select(person_t))])
+    parent = dict(src.execute(core_select(unit_t.c.id, unit_t.c.parent_id)).all())
+
+    def root(uid):
+        seen = set()
+        while parent.get(uid) and uid not in seen:
+            seen.add(uid)
+            uid = parent[uid]
+        return uid
+
+    wanted = {u for t in tasks for u in [t["lead_unit_id"], *t["support_unit_ids"]] if u is not None}
+    roots = {root(u) for u in wanted}
+    unit_ids = {u for u in parent if root(u) in roots}
+    roles = dict(src.execute(core_select(person_t.c.id, person_t.c.roles)).all())
+    person_units = dict(src.execute(core_select(person_t.c.id, person_t.c.unit_id)).all())
+    person_ids = {p for p, u in person_units.items() if u in unit_ids}
+    held = {r for p in person_ids for r in roles[p]}
+    person_ids |= {p for p, rs in roles.items() if set(rs) - held}
+    unit_ids |= {person_units[p] for p in person_ids if person_units[p] is not None}
+    fetch = lambda table, ids: [dict(r._mapping) for start in range(0, len(ids), 500)  # noqa: E731
+                                for r in src.execute(core_select(table).where(table.c.id.in_(ids[start:start + 500])))]
+    return fetch(unit_t, sorted(unit_ids)), fetch(person_t, sorted(person_ids))
 
 
 def simulate(engine: Engine, rs: RuleSet, cal: WorkCalendar, start: datetime, end: datetime,
