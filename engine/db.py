@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -38,8 +38,36 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet; safe to run any number of times."""
+    """Create missing tables and add missing columns; safe to run any number of times.
+
+    Columns only ever get added between versions, so an additive pass is all the migration an
+    existing database needs: each new column is nullable or has a server-side default.
+    """
     SQLModel.metadata.create_all(engine)
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        for table in SQLModel.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                kind = column.type.compile(dialect=conn.dialect)
+                default = _server_default(column)
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{default}'))
+
+
+def _server_default(column) -> str:
+    """A literal DEFAULT for a new NOT NULL column, from its Python default."""
+    if column.nullable:
+        return ""
+    value = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+    if isinstance(value, bool):
+        return f" NOT NULL DEFAULT {'TRUE' if value else 'FALSE'}"
+    if isinstance(value, (int, float)):
+        return f" NOT NULL DEFAULT {value}"
+    if isinstance(value, str):
+        return " NOT NULL DEFAULT '" + value.replace("'", "''") + "'"
+    return ""
 
 
 @contextmanager

@@ -107,6 +107,9 @@ class Person(SQLModel, table=True):
     telegram: Optional[str] = None
     locale: str = "vi"
     active: bool = True
+    # Set when a channel refused the contact for good (bot blocked, address rejected).
+    email_broken: Optional[str] = None
+    telegram_broken: Optional[str] = None
 
 
 class Task(SQLModel, table=True):
@@ -190,7 +193,7 @@ class Timer(SQLModel, table=True):
     fire_at: datetime = _moment(nullable=False, index=True)  # moved into the send window
 
 
-NOTIFICATION_STATUSES = ("pending", "skipped", "suppressed", "no_contact", "no_recipient")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped", "suppressed", "no_contact", "no_recipient")
 
 
 class Notification(SQLModel, table=True):
@@ -221,6 +224,15 @@ class Notification(SQLModel, table=True):
     status: str = "pending"
     ruleset_version: str
     created_at: datetime = _moment(nullable=False)
+    # Delivery (engine/dispatch.py): a lease while one worker sends it, attempts and the outcome.
+    attempts: int = 0
+    next_attempt_at: Optional[datetime] = _moment(nullable=True)
+    claimed_by: Optional[str] = None
+    claimed_until: Optional[datetime] = _moment(nullable=True)
+    sent_at: Optional[datetime] = _moment(nullable=True)
+    message_key: Optional[str] = None     # the message (or digest) it went out in
+    provider_id: Optional[str] = None     # SMTP Message-ID / Telegram message id
+    last_error: Optional[str] = None
 
 
 class Ack(SQLModel, table=True):

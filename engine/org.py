@@ -160,6 +160,12 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
         values = {"code": entry.id, "name": nfc(entry.name), "roles": list(entry.roles),
                   "unit_id": units[entry.unit].id if entry.unit else None, "email": entry.email,
                   "telegram": entry.telegram, "locale": entry.locale, "active": entry.active}
+        if person is not None:
+            # A changed address is a new chance: forget that the old one was refused.
+            if person.email != entry.email:
+                values["email_broken"] = None
+            if person.telegram != entry.telegram:
+                values["telegram_broken"] = None
         if person is None:
             person = Person(**values)
             session.add(person)
@@ -239,6 +245,7 @@ class OrgProblems:
     units_without_head: list[dict[str, Any]]
     no_chairman: bool
     tasks_without_deadline: list[dict[str, Any]]
+    broken_contacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def check_org(session: Session) -> OrgProblems:
@@ -256,5 +263,7 @@ def check_org(session: Session) -> OrgProblems:
                 "reason": t.deadline_reason}
                for t in session.exec(select(Task).where(Task.due_kind == "unknown",
                                                         Task.status != "cancelled").order_by(Task.id))]
+    broken = [{"code": p.code, "name": p.name, "channel": ch, "error": getattr(p, f"{ch}_broken")}
+              for p in people for ch in ("email", "telegram") if getattr(p, f"{ch}_broken")]
     return OrgProblems(unverified, no_contact, headless,
-                       not any("chairman" in p.roles for p in people), unknown)
+                       not any("chairman" in p.roles for p in people), unknown, broken)

@@ -239,7 +239,8 @@ class Evaluator:
     def channels(self, rule: Rule, person: Person) -> list[str]:
         """The rule's channels this person can be reached on."""
         wanted = rule.channels or self.rs.defaults.channels
-        reachable = {"email": bool(person.email), "telegram": bool(person.telegram), "console": True}
+        reachable = {"email": bool(person.email) and not person.email_broken,
+                     "telegram": bool(person.telegram) and not person.telegram_broken, "console": True}
         return [c for c in wanted if reachable.get(c)]
 
     def template(self, rule: Rule) -> str:

@@ -51,6 +51,8 @@ def org_check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
          [f"{u['name']}  [{u['code']}], chủ trì {u['lead_of_tasks']} nhiệm vụ" for u in problems.unverified_units]),
         ("Người chưa có liên hệ (people without email or Telegram)",
          [f"{p['name']}  [{p['code']}]" for p in problems.people_without_contact]),
+        ("Liên hệ bị từ chối (contacts a channel refused for good)",
+         [f"{p['name']}  [{p['code']}] {p['channel']}: {p['error']}" for p in problems.broken_contacts]),
         ("Đơn vị chưa có trưởng (offices without a head)",
          [f"{u['name']}  [{u['code']}]" for u in problems.units_without_head]),
         ("Nhiệm vụ chưa đọc được thời hạn (tasks whose deadline needs a date)",

@@ -11,6 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+# Upper-case letters of Vietnamese, for regex classes ("À-Ỹ" would take lower case too).
+UPPER = "A-ZĐ" + "".join(sorted({ch for ch in map(chr, range(0xC0, 0x1EFA))
+                                 if ch.isupper() and unicodedata.normalize("NFD", ch)[0] in "AEIOUY"}))
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 # Stray page numbers and footnote markers: a line holding nothing but a small number.
 _NOISE = re.compile(r"^\s*\d{1,3}\s*[,.]?\s*$")
