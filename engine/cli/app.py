@@ -28,6 +28,9 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(task_app, name="task")
 app.add_typer(deadline_app, name="deadline")
 app.add_typer(rules_app, name="rules")
+outbox_app = typer.Typer(help="Hộp thư đi (the outbox: notifications and their delivery).",
+                         invoke_without_command=True)
+app.add_typer(outbox_app, name="outbox")
 
 out = Console(highlight=False, width=max(Console().width, 120))
 err = Console(stderr=True, highlight=False, width=max(Console().width, 120))

@@ -29,10 +29,18 @@ def rules_check(ctx: typer.Context, file: Optional[Path] = typer.Argument(None, 
     """Kiểm tra tệp quy tắc (validate a rules file; one line per problem, exit 1 if any)."""
     c = ctx_of(ctx)
     path = file or rules_file(c.settings)
+    from notifiers.render import Renderer
+
     try:
         rs = read_rules(c.settings, path)
     except (FileErrors, FileError) as exc:
         for line in _problems(exc):
+            sys.stderr.write(line + "\n")
+        raise typer.Exit(1)
+    # The templates the rules name must render: an error is caught here, never at send time.
+    problems = Renderer(c.settings.config_dir / "templates", c.settings.locale).check()
+    if problems:
+        for line in problems:
             sys.stderr.write(line + "\n")
         raise typer.Exit(1)
     out.print(f"{path}: hợp lệ (valid), {len(rs.rules)} quy tắc, phiên bản (version) {rs.version}")
