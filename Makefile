@@ -22,6 +22,7 @@ run: install
 	$(BIN)/dondoc rules reload
 	$(BIN)/dondoc plan import config/plans/*.yaml
 	$(BIN)/dondoc status
+	$(BIN)/dondoc run
 
 test: install
 	$(BIN)/python -m pytest

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from engine.settings import Settings
 from notifiers.base import Notifier
 
 
-def build_notifiers(settings: Settings) -> dict[str, Notifier]:
+def build_notifiers(settings: Settings, console_stream: TextIO | None = None) -> dict[str, Notifier]:
     """email and telegram when configured, console always (and for whatever is not configured)."""
     from notifiers.console import ConsoleNotifier
 
-    console = ConsoleNotifier()
+    console = ConsoleNotifier(console_stream)
     out: dict[str, Notifier] = {"console": console, "email": console, "telegram": console}
     if settings.smtp_host:
         from notifiers.email import EmailNotifier

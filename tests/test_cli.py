@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -86,17 +87,25 @@ def test_cli_mistakes_get_a_message_and_exit_1(loaded):
     assert result.code == 2 and "'tomorrow' is not an ISO timestamp" in result.err
 
 
-def test_make_run_twice_on_a_fresh_database_imports_nothing_twice(tmp_path):
-    """The README's first command, for real: a second run finds everything in place."""
+def test_make_run_twice_sets_up_once_and_starts_the_engine(tmp_path):
+    """The README's first command, for real: set up, show the status, run the engine until SIGTERM."""
     if shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "dondoc").exists():
         raise AssertionError("make and the project's .venv are needed (run through `make test`)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}
     env["DONDOC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
-    env["DONDOC_NOW"] = "2025-10-10T09:00"
-    first = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.count("kế hoạch mới") == 2
-    second = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout.count("đã tạo 0, sửa 0, hủy 0, khôi phục 0") == 2
-    assert "│ Tổng cộng" in second.stdout and "│ 65" in second.stdout
+    outputs = []
+    for _ in range(2):
+        proc = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "dondoc engine running" in line:
+                os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        outputs.append("".join(lines))
+    first, second = outputs
+    assert first.count("kế hoạch mới") == 2, first
+    assert second.count("đã tạo 0, sửa 0, hủy 0, khôi phục 0") == 2, second
+    assert "Quy tắc không đổi" in second and "│ Tổng cộng" in second
+    assert "dondoc engine stopped" in second

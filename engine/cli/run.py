@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from datetime import datetime
 from typing import Optional
 
@@ -18,12 +19,16 @@ from engine.errors import DondocError
 from engine.models import NOTIFICATION_STATUSES, Notification, Task
 
 
-def _daemon(c):
+def _daemon(c, console_stream=None):
     from engine.scheduler import Daemon
     from notifiers.registry import build_notifiers
     from notifiers.render import Renderer
 
-    return Daemon(c, build_notifiers(c.settings), Renderer(c.settings.config_dir / "templates", c.settings.locale))
+    renderer = Renderer(c.settings.config_dir / "templates", c.settings.locale)
+    problems = renderer.check()
+    if problems:
+        raise DondocError("templates have problems; nothing was sent:\n" + "\n".join(problems))
+    return Daemon(c, build_notifiers(c.settings, console_stream), renderer)
 
 
 @app.command("run")
@@ -35,7 +40,8 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
 
     c = ctx_of(ctx)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    daemon = _daemon(c)
+    # With --json, stdout is for the summary: console messages go to stderr.
+    daemon = _daemon(c, sys.stderr if as_json else None)
     if once:
         totals = asyncio.run(daemon.run_once())
         data = {"notifications": totals.notifications, "messages": totals.messages, "sent": totals.sent,

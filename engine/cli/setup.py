@@ -31,6 +31,10 @@ def org_load(ctx: typer.Context, file: Optional[Path] = typer.Argument(None, hel
     org = orgfile.read_org(path)
     with transaction(c.engine) as session:
         report = orgfile.load_org(session, org, c.now(), actor=str(path))
+        if report.changed():
+            from engine.models import Task
+            from sqlmodel import select
+            sync_task_timers(c, session, session.exec(select(Task)).all())
     out.print(f"{path}: {len(org.units)} đơn vị (units), {len(org.people)} người (people); "
               f"mới {len(report.units_created) + len(report.people_created)}, "
               f"cập nhật {len(report.units_updated) + len(report.people_updated)}, "

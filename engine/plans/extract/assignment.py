@@ -106,6 +106,8 @@ def _unit_head(item: Item) -> tuple[str | None, int]:
     if item.kind not in ("num", "letter"):
         return None, 0
     head, rest = head_and_rest(item)
+    if rest < len(item.text) and item.text[rest - 1:rest] != ":" and not item.closed:
+        return None, 0  # a unit heading ends its line or has a colon; this is a sentence
     head = re.sub(r"^(?:Đề nghị|đề nghị)\s+", "", head.strip()).rstrip(" .:")
     if not looks_like_unit(head) or heading_topic(head) not in (None, "propaganda"):
         return None, 0
@@ -122,9 +124,7 @@ def _mapping_claims(item: Item) -> list[tuple[str, _Claim]]:
     if end < 0 or start is None or start.start() >= end:
         return []
     unit = clean_unit(rest[start.start():end])
-    lines = item.span.lines(m.start("rest") + start.start(), m.start("rest") + end)
-    return [(topic, _Claim(unit, 3, item.span.lines())) for topic in claimed_topics(m["head"])] \
-        if unit and lines else []
+    return [(topic, _Claim(unit, 3, item.span.lines())) for topic in claimed_topics(m["head"])] if unit else []
 
 
 def _clauses(text: str) -> list[tuple[str, tuple[int, int]]]:

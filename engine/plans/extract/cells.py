@@ -10,7 +10,7 @@ import re
 
 from engine.deadlines import parse_deadline
 from engine.plans.extract.model import PlanDraft, TaskDraft
-from engine.plans.extract.text import Line, Span, clean, title_text
+from engine.plans.extract.text import clean, title_text
 from engine.plans.extract.units import CELL_UNIT_START, PREPOSITIONS, split_units, starts_unit
 
 # How a deadline cell begins, capitalised as table cells are.
@@ -25,7 +25,7 @@ DEADLINE_FULL = re.compile(
     r"|quý\s+[IVX]+(?:\s*[-,]\s*[IVX]+)*(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?"
     r"|\d{1,2}\s+tháng\s+(?:đầu|cuối)\s+năm\s+\d{4}|năm\s+\d{4}|(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?"
     r"|thường xuyên)", re.I)
-FUNDING = re.compile(r"(?:Theo dự|Theo KH chuyển|Ngân sách|Kinh phí|Nguồn|Lồng ghép)")
+FUNDING = re.compile(r"(?:Theo (?:dự|KH)|Ngân sách|Kinh phí|Nguồn|Lồng ghép)")
 _CONNECTOR_END = re.compile(r"(?:[-–,]|\b(?:và|của|thuộc|các))\s*$")
 _BARE_HEAD = re.compile(r"^(?:Văn phòng|Phòng|Ủy ban|Uỷ ban|Trung tâm|Bộ phận|Chủ tịch)$")
 
@@ -65,7 +65,7 @@ def group_units(lines: list[str]) -> list[str]:
         if new or not groups:
             groups.append(fragment)
         else:
-            groups[-1] = f"{groups[-1]} {fragment}".replace(" - ", " - ")
+            groups[-1] = f"{groups[-1]} {fragment}"
     return [re.sub(r"\s+-\s*$", "", g) for g in groups]
 
 
@@ -94,8 +94,3 @@ def make_task(ref: str, domain: str, title: str, lead_text: str | None, support_
     return TaskDraft(ref=ref, title=title_text(title), domain=domain, lead=leads[0] if leads else None,
                      support=support, deadline=deadline, product=title_text(product) if product else None,
                      lines=lines, confidence=round(max(confidence, 0.1), 2), notes=notes)
-
-
-def span_of(lines: list[Line]) -> Span:
-    """The fragments as one wrapped text."""
-    return Span.of(lines)

@@ -115,9 +115,9 @@ def _feed(row: _Row, line: Line, year: int, following: str) -> None:
     s = line.s
     row.last = line.no
     if row.state == "content":
-        at = unit_split(s) if row.content.text or unit_split(s) not in (0, None) else None
-        if at == 0 and (len(s) > 40 or re.search(r"\d", s)):
-            at = None  # "UBND xã năm 2025": content that merely starts with a body's name
+        at = unit_split(s)
+        if at == 0 and (not row.content.text or len(s) > 40 or re.search(r"\d", s)):
+            at = None  # content that merely starts with a body's name ("UBND xã năm 2025")
         if at is not None:
             if at:
                 row.content.add(line.no, s[:at])

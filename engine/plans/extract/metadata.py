@@ -15,8 +15,10 @@ _TITLE_STOP = re.compile(
     r"UBND|Ủy ban|Uỷ ban|ỦY BAN|Nơi nhận)")
 _CODE = re.compile(r"Số\s*:?\s*(\d[\w.]*\s*/\s*[A-ZĐ][\wĐ]*(?:\s*-\s*[A-ZĐ]+)*)")
 _DECISION_CODE = re.compile(r"(?:kèm theo|Kèm theo)\s+Quyết định\s+số\s*:?\s*(\d[\w.]*/QĐ-[A-ZĐ]+)")
-_ISSUED = re.compile(r"^\s*[^\d,]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_COMMUNE = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+(?:xã|XÃ)\s+(\S.*)")
+# "Hồng Lộc, ngày 12 tháng 01 năm 2024": a place name, then the date (a blank day means unknown).
+_ISSUED = re.compile(r"[^\W\d_][^\d,/]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_COMMUNE = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)"
+                      r"\s+(?:xã|XÃ)\s+(\S.*)")
 _PART_YEAR = re.compile(r"(\d{1,2}|sáu|ba|chín)\s*tháng\s*(đầu|cuối)\s*năm\s*(\d{4})", re.I)
 _YEAR = re.compile(r"(?:năm|/)\s*((?:19|20)\d\d)(?!\d)")
 
@@ -91,7 +93,7 @@ def _title(lines: list[Line]) -> tuple[str, tuple[int, int]] | None:
 
 
 def _issuer(lines: list[Line]) -> str | None:
-    joined = [line.s for line in lines if line.s]
+    joined = [clean(line.text) for line in lines if line.s]
     for i, text in enumerate(joined[:-1]):
         if fold(text) in ("uy ban nhan dan", "ubnd") and fold(joined[i + 1]).startswith("xa "):
             return "UBND xã " + joined[i + 1][3:].strip().title()
@@ -134,7 +136,7 @@ def _common_year(lines: list[Line]) -> int | None:
 
 def _issued(lines: list[Line]) -> date | None:
     for line in lines:
-        if m := _ISSUED.match(line.text):
+        if m := _ISSUED.search(line.text):
             try:
                 return date(int(m[3]), int(m[2]), int(m[1]))
             except ValueError:

@@ -63,6 +63,7 @@ class ReportDraft:
     lines: tuple[int, int] = (1, 1)
     confidence: float = 0.8
     notes: list[str] = field(default_factory=list)
+    scope: list[str] = field(default_factory=list)  # topics of the sentence, to tell like reports apart
 
 
 @dataclass

@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from engine.plans.extract.text import UPPER, Line, Span, fold, is_noise
+from engine.plans.extract.text import UPPER, Line, Span, fold, is_noise, mostly_upper
 
 _MARKER = re.compile(
     r"^\s*(?:"
@@ -77,10 +77,17 @@ def build_items(lines: list[Line]) -> list[Item]:
         if _CLOSING.match(text):
             current = Item("closing", "", Span())
             items.append(current)
-        m = _MARKER.match(text) if current is None or current.kind != "closing" else None
+        m = _MARKER.match(text)
         kind = next((k for k in ("roman", "num", "letter", "bullet", "sub") if m and m[k]), None)
-        if kind == "roman" and not _mostly_upper(text[m.end():]):
+        if kind == "roman" and not mostly_upper(text[m.end():]):
             kind = None
+        if current is not None and current.kind == "closing":
+            # Signatures and recipient lists run on until the next section or document.
+            if kind != "roman" and fold(line.s) != "ke hoach":
+                current.span.add(line.no, text)
+                continue
+            if kind is None:
+                current = None
         if kind is not None:
             current = Item(kind, m[kind], Span(), closed=kind == "roman")
             current.span.add(line.no, text[m.end():])
@@ -88,7 +95,7 @@ def build_items(lines: list[Line]) -> list[Item]:
             first_len = len(line.s)
             continue
         starts_upper = bool(re.match(rf"\s*[\"“(]?[{UPPER}]", text))
-        if current is not None and current.kind in ("num", "letter") and len(current.span._nos) == 1 \
+        if current is not None and current.kind in ("num", "letter") and current.span.line_count == 1 \
                 and first_len < 0.62 * typical and starts_upper and not _CONNECTOR_END.search(current.text):
             current.closed = True  # a short heading line followed by its text
         if current is None or current.closed or \
@@ -127,12 +134,7 @@ def head_and_rest(item: Item) -> tuple[str, int]:
     colon = text.find(":")
     if 0 < colon <= 140:
         return text[:colon], colon + 1
-    if item.closed or len(item.span._nos) == 1:
+    if item.closed or item.span.line_count == 1:
         return text, len(text)
-    first_end = item.span._starts[1] if len(item.span._starts) > 1 else len(text)
+    first_end = item.span.piece_end(0)
     return text[:first_end].strip(), first_end
-
-
-def _mostly_upper(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.6 * len(letters)

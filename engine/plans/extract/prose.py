@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from engine.plans.extract.assignment import Lead, lead_for
-from engine.plans.extract.domains import REF_PREFIX, domain_of, heading_topic
+from engine.plans.extract.domains import REF_PREFIX, claimed_topics, domain_of, heading_topic
 from engine.plans.extract.model import PlanDraft, ReviewItem, TaskDraft
 from engine.plans.extract.outline import Item, Section, head_and_rest
 from engine.plans.extract.text import Span, title_text
@@ -45,21 +45,24 @@ def prose_tasks(sections: list[Section], leads: dict[str, Lead], plan: PlanDraft
         topic: str | None = None
         prefix: str | None = None  # a bullet ending in ':' that heads the '+' items under it
         last: TaskDraft | None = None  # the task an unmarked paragraph continues
+        skipped: list[Item] = []  # items under no domain heading, reviewed as one run
         for item in section.items[1:]:
             if item.kind == "closing":
                 break
             if item.kind == "num" and item.level == 2:
+                _review_skipped(skipped, review)
                 head, _ = head_and_rest(item)
                 topic = heading_topic(head) if len(head) <= 160 else None
                 prefix, last = None, None
                 if topic is None:
-                    review.append(ReviewItem((item.span.first, item.span.first), item.text[:200],
-                                             "heading in the tasks section names no CCHC domain; "
-                                             "its items were not taken as tasks"))
+                    skipped.append(item)
                 continue
             if topic is None:
+                skipped.append(item)
                 continue
             lead = lead_for(leads, topic)
+            if "iso" in leads and "iso" in claimed_topics(item.text):
+                lead = leads["iso"]  # the quality system often has an owner of its own
             if _REPORT_ITEM.match(item.text):
                 reports.append(ReportCandidate(item.span, lead.unit if lead else None, topic))
                 continue
@@ -80,9 +83,19 @@ def prose_tasks(sections: list[Section], leads: dict[str, Lead], plan: PlanDraft
             spans[task.ref] = Span()
             spans[task.ref].extend(item.span)
             tasks.append(task)
-            last = task if item.kind != "sub" else None
+            # Paragraphs continue a marked item; a run of unmarked paragraphs is a run of tasks.
+            last = task if item.kind not in ("sub", "para") else None
+        _review_skipped(skipped, review)
     _review_missing_leads(tasks, review)
     return tasks, reports
+
+
+def _review_skipped(skipped: list[Item], review: list[ReviewItem]) -> None:
+    if skipped:
+        review.append(ReviewItem((skipped[0].span.first, skipped[-1].span.last), skipped[0].text[:200],
+                                 "items of the tasks section under no CCHC domain heading; "
+                                 "not taken as tasks"))
+        skipped.clear()
 
 
 def _review_missing_leads(tasks: list[TaskDraft], review: list[ReviewItem]) -> None:

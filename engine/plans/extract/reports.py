@@ -14,6 +14,7 @@ import re
 
 from engine.names import match_key, slug
 from engine.plans.extract.assignment import Block
+from engine.plans.extract.domains import claimed_topics
 from engine.plans.extract.model import ReportDraft, ReviewItem
 from engine.plans.extract.prose import ReportCandidate
 from engine.plans.extract.text import UPPER, Span, clean, fold, sentence_case
@@ -23,12 +24,14 @@ _CYCLE = r"(?:quý|tháng|năm|6 tháng|sáu tháng)"
 _CADENCE = (rf"(?:định kỳ\s+)?(?:theo|hằng|hàng)\s+{_CYCLE}(?:\s*(?:,|và|/)\s*{_CYCLE})*"
             r"(?:\s*(?:,|và)\s*đột xuất(?:\s*\(nếu có\))?)?")
 _DATE = (r"(?:báo cáo\s+(?:năm|quý|tháng|6 tháng|sáu tháng)\s+)?(?:gửi\s+)?"
-         r"(?:trước|chậm nhất(?: là)?|không quá|hạn chót)\s+(?:ngày\s+)?\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)?"
+         r"(?:trước|chậm nhất(?: là)?|không quá|hạn chót)\s+(?:ngày\s+)?"
+         r"\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)?"
          r"(?:\s+(?:của\s+)?tháng\s+(?:cuối|đầu)\s+(?:quý|năm|kỳ))?")
-_DEADLINE = re.compile(rf"(?P<dated>(?:{_CADENCE}\s+)?{_DATE})|(?P<cadence>{_CADENCE})|(?P<periodic>định kỳ|thường kỳ)",
-                       re.I)
+_DEADLINE = re.compile(
+    rf"(?P<dated>(?:{_CADENCE}\s+)?{_DATE})|(?P<cadence>{_CADENCE})|(?P<periodic>định kỳ|thường kỳ)", re.I)
 _ASKS = re.compile(r"báo cáo|\bgửi\b", re.I)
-_RECIPIENT_VERB = re.compile(r"(?<!\w)(?:về|báo cáo(?:\s+(?:với|lên|cho))?|gửi(?:\s+(?:về|đến|cho|lên))?)\s+", re.I)
+_RECIPIENT_VERB = re.compile(r"(?<!\w)(?:về|báo cáo(?:\s+(?:với|lên|cho))?|gửi(?:\s+(?:về|đến|cho|lên))?)\s+",
+                             re.I)
 _RECIPIENT_STOP = re.compile(r"\s+(?:trước|theo|để|đúng|định kỳ|trong|khi|nếu|về|báo cáo|tham mưu)(?!\w)|[;.,]")
 _VERB = re.compile(r"\s(?:chỉ đạo|thực hiện|gửi|báo cáo|tổng hợp|triển khai|có trách nhiệm|chịu trách nhiệm"
                    r"|tham mưu|xây dựng|chủ trì|định kỳ)(?!\w)")
@@ -48,7 +51,9 @@ def find_reports(blocks: list[Block], candidates: list[ReportCandidate],
             found.extend(_from_span(span, block.unit, review))
     for candidate in candidates:
         found.extend(_from_span(candidate.span, candidate.lead, review, whole_item=True))
-    return _dedupe(found, review)
+    reports = _dedupe(found, review)
+    _tell_apart(reports)
+    return reports
 
 
 def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
@@ -57,7 +62,9 @@ def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
     text = span.text
     for s_start, s_end in _pieces(text, _SENTENCE):
         sentence = text[s_start:s_end]
-        subject = None if unit else _subject(sentence)
+        # A sentence naming its own subject ("Chủ tịch UBND xã yêu cầu các ban, ngành ... báo cáo")
+        # speaks for that subject even inside another unit's block.
+        subject = _subject(sentence)
         clauses = [(s_start + a, s_start + b) for a, b in _pieces(sentence, re.compile(r";"))]
         recipients = [_recipient(text[a:b]) for a, b in clauses]
         shared = next((r for r in recipients if r), None)
@@ -66,7 +73,7 @@ def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
             if not _ASKS.search(clause):
                 continue
             deadline = _deadline(clause)
-            leads = [unit] if unit else (subject or [None])
+            leads = subject or [unit]
             lines = span.lines(start, end)
             asks_report = bool(re.search("báo cáo", clause, re.I))
             # Sending a document ("gửi Kế hoạch ...") is an obligation only with a date.
@@ -81,14 +88,15 @@ def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
                                          "reporting obligation whose responsible unit is not stated"))
                 continue
             for lead in leads:
-                out.append(_draft(clause, phrase, how, lead, recipient or shared, lines,
-                                  from_subject=unit is None, whole=whole_item or how == "periodic",
-                                  review=review))
+                draft = _draft(clause, phrase, how, lead, recipient or shared, lines,
+                               from_subject=bool(subject), whole=whole_item or how == "periodic")
+                draft.scope = claimed_topics(sentence)
+                out.append(draft)
     return out
 
 
 def _draft(clause: str, phrase: str, how: str, lead: str, recipient: str | None, lines: tuple[int, int],
-           *, from_subject: bool, whole: bool, review: list[ReviewItem]) -> ReportDraft:
+           *, from_subject: bool, whole: bool) -> ReportDraft:
     notes, confidence = [], 0.9
     if recipient is None:
         notes.append("recipient not stated")
@@ -99,8 +107,6 @@ def _draft(clause: str, phrase: str, how: str, lead: str, recipient: str | None,
     if how == "periodic":
         notes.append("periodic, but no date or cadence is stated")
         confidence = 0.5
-        review.append(ReviewItem(lines, clean(clause),
-                                 f"recurring report by {lead} without a date; set its deadline"))
     title = _title(clause, phrase, whole)
     return ReportDraft(ref="", title=title, lead=lead, recipient=recipient, deadline=phrase,
                        lines=lines, confidence=round(confidence, 2), notes=notes)
@@ -155,6 +161,21 @@ def _title(clause: str, phrase: str, whole: bool) -> str:
     return sentence_case(text)
 
 
+_TOPIC_LABELS = {"direction": "chỉ đạo, điều hành", "institutions": "cải cách thể chế",
+                 "procedures": "cải cách TTHC", "organization": "tổ chức bộ máy",
+                 "civil_service": "chế độ công vụ", "public_finance": "tài chính công",
+                 "digital_government": "chính quyền điện tử, chính quyền số", "propaganda": "tuyên truyền",
+                 "iso": "ISO 9001"}
+
+
+def _tell_apart(reports: list[ReportDraft]) -> None:
+    """Reports with the same title (one per unit) get the domains their sentence covers."""
+    titles = [fold(r.title) for r in reports]
+    for report, title in zip(reports, titles):
+        if titles.count(title) > 1 and report.scope:
+            report.title += ": " + "; ".join(_TOPIC_LABELS[t] for t in report.scope)
+
+
 def _pieces(text: str, separator: re.Pattern[str]) -> list[tuple[int, int]]:
     out, start = [], 0
     for m in separator.finditer(text):
@@ -183,6 +204,9 @@ def _dedupe(reports: list[ReportDraft], review: list[ReviewItem]) -> list[Report
             review.append(ReviewItem(report.lines, report.title,
                                      f"the same report is stated again; merged into {first.ref}"))
             continue
+        if report.confidence <= 0.5:
+            review.append(ReviewItem(report.lines, report.title,
+                                     f"recurring report by {report.lead} without a date; set its deadline"))
         base = "BC-" + ("".join(w[0] for w in slug(report.lead or "").split("-")).upper() or "X")
         ref, n = base, 2
         while ref in used:

@@ -30,9 +30,12 @@ class Line:
         return self.text.strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\ufeff]")
+
+
 def clean(text: str) -> str:
-    """NFC, no-break spaces as spaces, runs of whitespace collapsed."""
-    text = unicodedata.normalize("NFC", text).replace("\xa0", " ").replace("\u200b", "")
+    """NFC, no control characters, no-break spaces as spaces, runs of whitespace collapsed."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text).replace("\xa0", " "))
     return " ".join(text.split())
 
 
@@ -123,6 +126,15 @@ class Span:
         return out
 
     @property
+    def line_count(self) -> int:
+        """How many source lines the span is made of."""
+        return len(self._nos)
+
+    def piece_end(self, index: int) -> int:
+        """Where the text of the span's `index`-th source line ends."""
+        return self._starts[index + 1] if index + 1 < len(self._starts) else len(self.text)
+
+    @property
     def first(self) -> int:
         """First source line."""
         return self._nos[0] if self._nos else 0
@@ -131,6 +143,12 @@ class Span:
     def last(self) -> int:
         """Last source line."""
         return self._nos[-1] if self._nos else 0
+
+
+def mostly_upper(text: str) -> bool:
+    """Set in capitals, like section headings ('II. NỘI DUNG')."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.6 * len(letters)
 
 
 def sentence_case(text: str) -> str:
@@ -144,12 +162,6 @@ def lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
-
-
-def trim(text: str) -> str:
-    """Without leading bullets and trailing separators."""
-    text = re.sub(r"^[\s\-+•*–:;,.]+", "", text)
-    return re.sub(r"[\s;,:/]+$|(?<![.\w])\.+$", "", text).strip()
 
 
 def title_text(text: str) -> str:

@@ -12,7 +12,7 @@ _HEADS = (
     r"Công chức|Cán bộ|Thủ trưởng|Phòng|Văn phòng|Trung tâm|Bộ phận|Tư pháp|Tài chính|Văn ho[áa]"
     r"|VHTT|Địa chính|Đài|Công an|Quân sự|Kế toán|Mặt trận|Ủy ban Mặt trận|Uỷ ban Mặt trận"
     r"|Ban (?:[Cc]hỉ đạo|[Tt]hường vụ|[Tt]uyên giáo|[Qq]uản lý)|Tổ (?:công tác|kiểm tra|chuyên trách|giúp việc)"
-    r"|Hội (?:Nông dân|Phụ nữ|Cựu chiến binh|Liên hiệp)|Đoàn (?:Thanh niên|kiểm tra)"
+    r"|Hội (?:Nông dân|Phụ nữ|Cựu chiến binh|Liên hiệp)|Đoàn Thanh niên"
     r"|Các (?:ban|cơ quan|đơn vị|ngành|phòng|bộ phận|công chức|tổ chức đoàn thể)"
 )
 # Bodies that also appear as plain words inside activity text; they start a unit in prose
@@ -23,6 +23,9 @@ CELL_UNIT_START = re.compile(rf"(?:{_HEADS})(?![\wÀ-ỹ])")
 # A word after which a capitalised unit name is the object of the phrase, not a new cell.
 PREPOSITIONS = {"của", "với", "tại", "cho", "và", "đến", "từ", "về", "qua", "trên", "giữa", "thuộc",
                 "trình", "các", "giúp", "lên", "gửi", "vào", "ở"}
+# Words of a duty, not of a name: "Thủ trưởng các cơ quan chỉ đạo thực hiện ..." is a sentence.
+_VERBS = re.compile(r"(?<!\w)(?:chỉ đạo|thực hiện|tham mưu|triển khai|báo cáo|chịu trách nhiệm"
+                    r"|có trách nhiệm|tổ chức thực hiện)(?!\w)")
 _NOT_XA = {"cấp", "của", "ubnd", "hđnd", "dân", "ủy", "uỷ", "thuộc"}
 
 
@@ -36,7 +39,7 @@ def looks_like_unit(text: str) -> bool:
     """A plausible unit name: starts like one, short, and without figures or sentence marks."""
     text = clean(text)
     return (bool(text) and len(text) <= 90 and starts_unit(text[:1].upper() + text[1:])
-            and not re.search(r"\d|[.!?]\s|%", text))
+            and not re.search(r"\d|[.!?]\s|%", text) and not _VERBS.search(text))
 
 
 def clean_unit(name: str) -> str:
