@@ -1,0 +1,1 @@
+"""Two-way Telegram: linking chats to people, commands, and buttons on reminders."""
