@@ -157,10 +157,13 @@ class Daemon:
         try:
             await stop.wait()
         finally:
-            sched.shutdown(wait=False)
+            # APScheduler's asyncio executor cancels running jobs on shutdown: stop new runs
+            # first, let the ones in flight finish and record their outcomes, then shut down.
+            sched.pause()
             if busy:
                 log.info("finishing %d job(s) in flight", len(busy))
                 await asyncio.gather(*busy, return_exceptions=True)
+            sched.shutdown(wait=False)
             for notifier in {id(n): n for n in self.notifiers.values()}.values():
                 await notifier.aclose()
             log.info("dondoc engine stopped")
