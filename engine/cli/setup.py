@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from engine import org as orgfile
-from engine.cli.app import JsonOpt, app, ctx_of, deadline_app, emit, org_app, out, plan_app, sync_task_timers
+from engine.cli.app import JsonOpt, app, ctx_of, deadline_app, emit, err, org_app, out, plan_app, sync_task_timers
 from engine.db import transaction
 from engine.plans.importer import ImportReport, import_plan
 from engine.queries import Lookup, select_tasks
@@ -103,6 +103,30 @@ def _print_import(r: ImportReport) -> None:
     for item in r.unknown_deadlines:
         out.print(f"  ? {item['ref']}: chưa đọc được thời hạn {item['deadline']!r} ({item['reason']})",
                   markup=False)
+
+
+@plan_app.command("extract")
+def plan_extract(ctx: typer.Context, file: Path = typer.Argument(..., help="A plan document: .txt .docx .xlsx .csv .pdf"),
+                 output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the draft plan YAML here "
+                                                       "(default: print it)."),
+                 year: Optional[int] = typer.Option(None, "--year", help="Plan year, when the document does not say."),
+                 as_json: bool = JsonOpt) -> None:
+    """Trích xuất kế hoạch từ văn bản (draft a reviewable plan file from a document; nothing is imported)."""
+    import sys
+
+    from engine.plans.extract import extract_plan
+
+    extraction = extract_plan(file, year)
+    if as_json:
+        emit(extraction.to_json())
+        return
+    if output is not None:
+        output.write_text(extraction.to_yaml(), encoding="utf-8")
+        out.print(f"Đã ghi bản nháp (draft written): {output}")
+    else:
+        sys.stdout.write(extraction.to_yaml())
+    # The summary goes to stderr when the YAML goes to stdout, so `> plan.yaml` stays clean.
+    (out if output is not None else err).print(extraction.summary(), markup=False)
 
 
 @plan_app.command("list")

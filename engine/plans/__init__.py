@@ -1,1 +1,1 @@
-"""Plans: the reviewable YAML form (schema), its import, and (later) extraction from documents."""
+"""Plans: the reviewable YAML form (schema), its import, occurrences, and extraction from documents."""
