@@ -44,3 +44,55 @@ def test_a_bad_plan_leaves_postgresql_untouched(pg):
     result = cli("plan", "import", FIXTURES / "plans" / "bad" / "duplicate_ref.yaml")
     assert result.code == 1
     assert db_snapshot(url) == before
+
+
+def test_two_engines_on_postgresql_share_the_work_without_doing_anything_twice(pg, config_dir):
+    """Two workers sweep and claim at the same moment: every timer and notification is taken once."""
+    import threading
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import Session, select
+
+    from engine.calendar import WorkCalendar
+    from engine.db import make_engine
+    from engine.dispatch import DispatchConfig, claim
+    from engine.models import Notification
+    from engine.rulestore import active_ruleset, evaluator
+    from engine.sweep import handle_one_batch
+
+    cli, url = pg
+    cli("org", "load")
+    cli("--now", "2025-10-06T09:00+07:00", "rules", "reload")
+    cli("--now", "2025-10-06T09:00+07:00", "plan", "import", *sorted((config_dir / "plans").glob("*.yaml")))
+    engine = make_engine(url)
+    now = datetime(2025, 10, 14, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    barrier = threading.Barrier(2)
+    created: list[list[dict]] = [[], []]
+    claimed: list[list[int]] = [[], []]
+
+    def worker(i: int) -> None:
+        with Session(engine) as s:
+            ev = evaluator(s, active_ruleset(s), WorkCalendar())
+            barrier.wait()
+            while True:
+                result = handle_one_batch(s, ev, now, limit=3)
+                s.commit()
+                created[i].extend(result.created)
+                if not result.timers:
+                    break
+        with Session(engine, expire_on_commit=False) as s:
+            barrier.wait()
+            while rows := claim(s, now, DispatchConfig(batch=5, worker=f"w{i}")):
+                claimed[i].extend(r.id for r in rows)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    keys = [(r["task_id"], r["rule_id"], r["nominal_at"], r["recipient"], r["channel"]) for r in created[0] + created[1]]
+    assert keys and len(keys) == len(set(keys))
+    with Session(engine) as s:
+        pending = {n.id for n in s.exec(select(Notification).where(Notification.status == "pending"))}
+    assert len(claimed[0]) + len(claimed[1]) == len(set(claimed[0]) | set(claimed[1])) == len(pending)
