@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import logging
 import random
 import socket
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engine.calendar import WorkCalendar
-from engine.models import Notification, Person, Plan, Task, Unit
+from engine.models import Notification, Person, Plan, Task, TelegramMessage, Unit
 from engine.pacing import TelegramPacer
 from engine.workflow import Actor, record
 from notifiers.base import Message, Notifier, NotifierError, Recipient
@@ -116,19 +117,28 @@ def notices(session: Session, rows: Sequence[Notification], cal: WorkCalendar, t
     return out
 
 
-def build_message(session: Session, rows: list[Notification], renderer, cal: WorkCalendar, today: date) -> Message:
+def build_message(session: Session, rows: list[Notification], renderer, cal: WorkCalendar, today: date,
+                  signer=None) -> Message:
+    """Render one message for `rows`; on Telegram with a signer, with the buttons they call for."""
     person = session.get(Person, rows[0].person_id)
     recipient = Recipient(person.code, person.name, person.email, person.telegram, person.locale)
     items = notices(session, rows, cal, today)
     rendered = renderer.render(items, recipient, today)
     single = items[0] if len(items) == 1 else None
     channel = rows[0].channel
+    buttons: tuple = ()
+    if channel == "telegram" and signer is not None:
+        from engine.bot.keyboards import notification_rows
+        from notifiers.render import digest_order
+
+        # The digest numbers its tasks in digest_order; the rows follow the same order.
+        buttons = notification_rows(session, rows, [n.notification_id for n in digest_order(items)], signer)
     return Message(key=message_key(rows), notification_ids=tuple(r.id for r in rows), channel=channel,
                    recipient=recipient, subject=rendered.subject, text=rendered.text,
                    html=rendered.telegram if channel == "telegram" else rendered.html,
                    thread=f"task-{single.task_id}" if single else None,
                    task_title=single.task_title if single else None, due=single.due if single else None,
-                   urgent=any(r.urgent for r in rows))
+                   urgent=any(r.urgent for r in rows), buttons=buttons)
 
 
 # -- send -----------------------------------------------------------------------------------
@@ -215,8 +225,11 @@ def _mark_broken(session: Session, row: Notification, channel: str, error: str, 
 
 async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer, cal: WorkCalendar,
                         now: datetime, cfg: DispatchConfig | None = None, pacer: TelegramPacer | None = None,
-                        rnd: random.Random | None = None) -> DispatchResult:
-    """Claim one batch, send it, record what happened. `more` says another batch is due."""
+                        rnd: random.Random | None = None, signer=None) -> DispatchResult:
+    """Claim one batch, send it, record what happened. `more` says another batch is due.
+
+    `signer` (engine.bot.callbacks.Signer): put action buttons on Telegram messages.
+    """
     cfg, pacer, rnd = cfg or DispatchConfig(), pacer or TelegramPacer(), rnd or random.Random()
     result = DispatchResult()
     today = now.astimezone(cal.tz).date()
@@ -229,7 +242,7 @@ async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer
         messages: list[Message] = []
         for batch in groups:
             try:
-                messages.append(build_message(session, batch, renderer, cal, today))
+                messages.append(build_message(session, batch, renderer, cal, today, signer))
             except Exception as exc:   # a template or data problem: keep the rows, retry later
                 log.exception("could not render notifications %s", [r.id for r in batch])
                 for row in batch:
@@ -251,6 +264,8 @@ async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer
             if isinstance(outcome, NotifierError) and outcome.migrate_to and message.channel == "telegram":
                 outcome = await _resend_migrated(session, batch, message, outcome, channels, pacer, now)
             record_outcome(session, batch, routed[message.key], outcome, now, cfg, rnd, result)
+            if message.channel == "telegram":
+                remember_telegram(session, batch, routed[message.key], outcome, now)
         session.commit()
     return result
 
@@ -266,6 +281,27 @@ async def _resend_migrated(session: Session, rows, message: Message, error: Noti
                                                                    person.telegram, person.locale)})
     await pacer.wait(str(person.telegram))
     return await _attempt(notifiers["telegram"], moved)
+
+
+def remember_telegram(session: Session, rows: list[Notification], message: Message,
+                      outcome: str | NotifierError, now: datetime) -> None:
+    """Keep the chat and message id a Telegram message went out in, so an action can edit it."""
+    if isinstance(outcome, NotifierError) or not str(outcome).isdigit():
+        return   # not sent, or sent by a stand-in (the console) that has no message to edit
+    from notifiers.htmlsplit import split_html
+
+    person = session.get(Person, rows[0].person_id)   # after a migration: the new chat id
+    # The notifier splits long messages the same way; the keyboard hangs on the last part.
+    last_part = split_html(message.html or html.escape(message.text, quote=False))[-1]
+    sent = TelegramMessage(chat_id=str(person.telegram), message_id=int(outcome), message_key=message.key,
+                           html=last_part, buttons=[list(map(list, row)) for row in message.buttons
+                                                    if row and isinstance(row[0], (tuple, list))],
+                           sent_at=now)
+    session.add(sent)
+    session.flush()
+    for row in rows:
+        row.telegram_message_id = sent.id
+        session.add(row)
 
 
 def pending_due(session: Session, now: datetime) -> int:

@@ -233,6 +233,9 @@ class Notification(SQLModel, table=True):
     message_key: Optional[str] = None     # the message (or digest) it went out in
     provider_id: Optional[str] = None     # SMTP Message-ID / Telegram message id
     last_error: Optional[str] = None
+    # The Telegram message (chat + message id) it went out in, for editing after an action.
+    # No foreign key: the column is added in place to existing databases (engine/db.py).
+    telegram_message_id: Optional[int] = None
 
 
 class Ack(SQLModel, table=True):
@@ -247,3 +250,89 @@ class Ack(SQLModel, table=True):
     note: Optional[str] = None
     task_status: str
     task_due: Optional[date] = None
+
+
+# -- two-way Telegram (engine/bot/) ---------------------------------------------------------
+
+class TelegramMessage(SQLModel, table=True):
+    """A Telegram message dondoc sent with buttons, kept so an action can edit it later."""
+
+    __tablename__ = "telegram_message"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_telegram_message"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chat_id: str
+    message_id: int
+    message_key: Optional[str] = None   # the outbox message it carries (None: a bot reply)
+    # The last part only (the one the keyboard hangs on): that is the part an edit replaces.
+    html: str
+    # The keyboard as it is now: rows of [label, callback data].
+    buttons: list[Any] = _json()
+    sent_at: datetime = _moment(nullable=False)
+    edited_at: Optional[datetime] = _moment(nullable=True)
+
+
+class TelegramInvite(SQLModel, table=True):
+    """A one-time code that links a person's Telegram chat (`dondoc people invite`)."""
+
+    __tablename__ = "telegram_invite"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(unique=True, index=True)   # sha256 of the code: the code is shown once
+    created_at: datetime = _moment(nullable=False)
+    expires_at: datetime = _moment(nullable=False)
+    used_at: Optional[datetime] = _moment(nullable=True)
+    used_chat: Optional[str] = None
+    revoked_at: Optional[datetime] = _moment(nullable=True)   # a newer invite replaced it
+
+
+class TelegramLink(SQLModel, table=True):
+    """A chat linked to a person through the bot; it survives an org reload with an empty `telegram:`."""
+
+    __tablename__ = "telegram_link"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    chat_id: str = Field(index=True)
+    invite_id: Optional[int] = Field(default=None, foreign_key="telegram_invite.id")
+    linked_at: datetime = _moment(nullable=False)
+    unlinked_at: Optional[datetime] = _moment(nullable=True)
+    unlink_reason: Optional[str] = None     # user | relinked | org_file
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An officer's request for more time (xin gia hạn), waiting for the approver's answer."""
+
+    __tablename__ = "extension_request"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    notification_id: Optional[int] = Field(default=None, foreign_key="notification.id")
+    requester_id: int = Field(foreign_key="person.id")
+    approver_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    old_due: Optional[date] = None
+    new_due: date
+    reason: str
+    status: str = "pending"                 # pending | approved | refused | stale
+    created_at: datetime = _moment(nullable=False)
+    decided_at: Optional[datetime] = _moment(nullable=True)
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    approver_message_id: Optional[int] = Field(default=None, foreign_key="telegram_message.id")
+
+
+class BotDialog(SQLModel, table=True):
+    """What the bot is waiting for in a chat: a note, a date, a reason."""
+
+    # In the database, not in memory: a restarted engine still knows the question it just asked.
+
+    __tablename__ = "bot_dialog"
+
+    chat_id: str = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    kind: str                               # done_note | extend_date | extend_reason
+    task_id: int = Field(foreign_key="task.id")
+    notification_id: Optional[int] = Field(default=None, foreign_key="notification.id")
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = _moment(nullable=False)
+    expires_at: datetime = _moment(nullable=False)

@@ -5,6 +5,11 @@ minutes as a safety net), dispatch (whenever notifications are pending), the rul
 and a daily re-check of every timer. SIGTERM/SIGINT only set a flag; in-flight sends finish
 and their outcomes are recorded before the process exits.
 
+With a Telegram token the bot (engine/bot/) runs beside them: long polling in `serve`, one pass
+over the waiting updates at the start of `run_once` (so cron users get buttons and commands too,
+answered at the next run). Either way updates are handled before the sweep, so an action taken
+on a phone stops the reminders it makes pointless.
+
 APScheduler is pinned below 4: version 4 is a different design (data stores, async-first API).
 """
 
@@ -20,6 +25,8 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
+from engine.bot.callbacks import Signer
+from engine.bot.linking import reconcile
 from engine.context import AppContext
 from engine.db import transaction
 from engine.dispatch import DispatchConfig, dispatch_once, pending_due
@@ -53,11 +60,23 @@ class Daemon:
                                          max_age=timedelta(hours=s.dispatch_max_age_hours))
         self.pacer = TelegramPacer()
         self._rules_mtime: float | None = None
+        self.signer = Signer.from_settings(s) if s.telegram_token else None
+        self._bot = None
+
+    @property
+    def bot(self):
+        """The Telegram bot (engine.bot.app.TelegramBot), built on first use; None without a token."""
+        if self._bot is None and self.ctx.settings.telegram_token is not None:
+            from engine.bot.app import TelegramBot
+            self._bot = TelegramBot(self.ctx)
+        return self._bot
 
     def sweep_now(self) -> int:
         """Create the notifications of every timer due now; returns how many."""
         now = self.ctx.now()
         with transaction(self.ctx.engine) as session:
+            # Chats linked through the bot survive an org reload that left telegram empty.
+            reconcile(session, now)
             rs = active_ruleset(session)
             if rs is None:
                 return 0
@@ -67,7 +86,7 @@ class Daemon:
         """Send batches until nothing is due now (or a stop is asked for between batches)."""
         while stop is None or not stop.is_set():
             result = await dispatch_once(self.ctx.engine, self.notifiers, self.renderer, self.ctx.calendar,
-                                         self.ctx.now(), self.cfg, self.pacer)
+                                         self.ctx.now(), self.cfg, self.pacer, signer=self.signer)
             for name in ("sent", "failed", "retrying", "requeued", "messages"):
                 setattr(totals, name, getattr(totals, name) + getattr(result, name))
             if not result.more and result.requeued == 0:
@@ -80,6 +99,11 @@ class Daemon:
     async def run_once(self) -> Totals:
         """One sweep, then dispatch until nothing is pending now (for cron users)."""
         totals = Totals()
+        if self.bot is not None:
+            try:
+                await self.bot.poll_once()
+            finally:
+                await self.bot.aclose()
         totals.notifications = self.sweep_now()
         await self.dispatch_until_idle(totals)
         return totals
@@ -154,9 +178,18 @@ class Daemon:
                       minute=5, id="daily", replace_existing=True)
         sched.start()
         log.info("dondoc engine running; channels: %s", {k: type(v).__name__ for k, v in self.notifiers.items()})
+        bot_task = asyncio.create_task(self.bot.run(stop), name="telegram-bot") if self.bot is not None else None
         try:
             await stop.wait()
         finally:
+            if bot_task is not None:
+                if not stop.is_set():
+                    bot_task.cancel()   # serve itself failed: nothing to confirm
+                try:
+                    # Stopping confirms the fetched updates to Telegram; never hang the shutdown on it.
+                    await asyncio.wait_for(bot_task, 30)
+                except (Exception, asyncio.CancelledError):
+                    log.exception("the Telegram bot did not stop cleanly")
             # APScheduler's asyncio executor cancels running jobs on shutdown: stop new runs
             # first, let the ones in flight finish and record their outcomes, then shut down.
             sched.pause()

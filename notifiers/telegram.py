@@ -129,11 +129,36 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
+def _keyboard(buttons) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for Message.buttons: loose (label, data) pairs go _ROW to a row; an item
+    that is itself a tuple of pairs is one row of its own (a digest's row per task)."""
     if not buttons:
         return None
-    row = [InlineKeyboardButton(label, callback_data=data) for label, data in buttons]
-    return InlineKeyboardMarkup([row[i:i + _ROW] for i in range(0, len(row), _ROW)])
+    rows: list[list[InlineKeyboardButton]] = []
+    loose: list[InlineKeyboardButton] = []
+
+    def flush() -> None:
+        rows.extend(loose[i:i + _ROW] for i in range(0, len(loose), _ROW))
+        loose.clear()
+
+    for item in buttons:
+        if item and isinstance(item[0], (tuple, list)):
+            flush()
+            rows.append([InlineKeyboardButton(label, callback_data=data) for label, data in item])
+        else:
+            loose.append(InlineKeyboardButton(item[0], callback_data=item[1]))
+    flush()
+    return InlineKeyboardMarkup(rows)
+
+
+def keyboard(rows) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for rows of (label, callback data); None for no buttons."""
+    return _keyboard(tuple(tuple(tuple(b) for b in row) for row in rows if row))
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long a 429 says to wait, in seconds."""
+    return _seconds(exc)
 
 
 def _seconds(exc: RetryAfter) -> float:

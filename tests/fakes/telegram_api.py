@@ -17,6 +17,11 @@ Scripted chats: `blocked` (403), unknown chats (400 chat not found; by default e
 id exists, negative ids only when listed in `groups`), `migrated` (400 with
 migrate_to_chat_id). A wrong token gets 401. `script(method, ...)` queues one-off answers.
 
+For the bot: every message sent is kept (`messages`, `last_to(chat)`), edits change it (and are
+refused like Telegram refuses them: unknown message, unchanged content, bad HTML); `say(chat,
+text)` and `press(chat, message_id, label)` queue the updates a person would cause by typing or
+pressing a button, for getUpdates to hand out.
+
 Run alone for manual tries: python -m tests.fakes.telegram_api --port 8081
 """
 
@@ -24,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import json
 import math
-import re
 import socket
 import threading
 import time
@@ -122,6 +125,7 @@ class FakeTelegram:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._new_update: asyncio.Event | None = None
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}   # (chat, message id) -> message
 
     # -- control from the test -----------------------------------------------------------
 
@@ -156,6 +160,63 @@ class FakeTelegram:
         if self._loop is not None and self._new_update is not None:
             self._loop.call_soon_threadsafe(self._new_update.set)
         return update["update_id"]
+
+    def last_to(self, chat: int | str) -> dict[str, Any]:
+        """The latest message the bot sent to `chat` (as it reads now, after any edits)."""
+        with self._lock:
+            mine = [m for (c, _), m in self.messages.items() if c == int(chat)]
+        if not mine:
+            raise AssertionError(f"nothing was sent to chat {chat}")
+        return max(mine, key=lambda m: m["message_id"])
+
+    def to(self, chat: int | str) -> list[dict[str, Any]]:
+        """Every message the bot sent to `chat`, oldest first."""
+        with self._lock:
+            return sorted((m for (c, _), m in self.messages.items() if c == int(chat)),
+                          key=lambda m: m["message_id"])
+
+    @staticmethod
+    def labels(message: dict[str, Any]) -> list[str]:
+        """The button labels of a message's inline keyboard, row after row."""
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        return [b["text"] for row in rows for b in row]
+
+    def _user(self, user_id: int, first_name: str) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name}
+
+    def say(self, chat: int | str, text: str, *, user_id: int | None = None, first_name: str = "Cán bộ",
+            group: bool = False, reply_to: int | None = None) -> int:
+        """Queue a message a person types in `chat` (a command if it starts with '/')."""
+        chat = int(chat)
+        user = self._user(user_id or chat, first_name)
+        message: dict[str, Any] = {"message_id": self._take_message_id(), "date": int(time.time()),
+                                   "chat": {"id": chat, "type": "group" if group or chat < 0 else "private"},
+                                   "from": user, "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            message["reply_to_message"] = _public(self.messages[(chat, reply_to)])
+        return self.push_update({"message": message})
+
+    def press(self, chat: int | str, message_id: int, label: str | None = None, *, data: str | None = None,
+              user_id: int | None = None, first_name: str = "Cán bộ") -> int:
+        """Queue a press on the button labelled `label` (or carrying `data`) of a message the bot sent."""
+        message = self.messages[(int(chat), int(message_id))]
+        if data is None:
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+            found = [b for row in rows for b in row if b["text"] == label]
+            if not found:
+                raise AssertionError(f"no button {label!r} on message {message_id}: {self.labels(message)}")
+            data = found[0]["callback_data"]
+        query = {"id": f"cb{time.monotonic_ns()}", "chat_instance": str(chat), "data": data,
+                 "from": self._user(user_id or int(chat), first_name), "message": _public(message)}
+        return self.push_update({"callback_query": query})
+
+    def _take_message_id(self) -> int:
+        with self._lock:
+            message_id = self._next_message_id
+            self._next_message_id += 1
+        return message_id
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -279,15 +340,14 @@ class FakeTelegram:
         return None
 
     def _message(self, chat: int, text: str, reply_markup: Any = None) -> dict[str, Any]:
-        with self._lock:
-            message_id = self._next_message_id
-            self._next_message_id += 1
+        message_id = self._take_message_id()
         message = {"message_id": message_id, "date": int(time.time()),
                    "chat": {"id": chat, "type": "group" if chat < 0 else "private"},
                    "from": {"id": self.bot_id, "is_bot": True, "first_name": "dondoc",
                             "username": self.username},
                    "text": text}
-        if reply_markup:
+        if reply_markup and reply_markup.get("inline_keyboard"):
+            # Like Telegram: only an inline keyboard is part of the message (ForceReply is not).
             message["reply_markup"] = reply_markup
         return message
 
@@ -315,18 +375,53 @@ class FakeTelegram:
         flood = self._flood(record, chat)
         if flood:
             return flood
-        return 200, {"ok": True, "result": self._message(chat, text, record.params.get("reply_markup"))}
+        message = self._message(chat, text, record.params.get("reply_markup"))
+        message["html"] = str(record.params.get("text", ""))    # not in Telegram's answer: for tests
+        with self._lock:
+            self.messages[(chat, message["message_id"])] = message
+        return 200, {"ok": True, "result": _public(message)}
 
     async def _m_editMessageText(self, record: Request) -> tuple[int, dict]:
+        return self._edit(record, text=True)
+
+    async def _m_editMessageReplyMarkup(self, record: Request) -> tuple[int, dict]:
+        return self._edit(record, text=False)
+
+    def _edit(self, record: Request, text: bool) -> tuple[int, dict]:
         chat, failure = self._chat(record.params.get("chat_id"))
         if failure:
             return failure
-        text = html.unescape(re.sub(r"<[^>]*>", "", str(record.params.get("text", ""))))
-        message = self._message(chat, text, record.params.get("reply_markup"))
-        message["message_id"] = int(record.params.get("message_id", 0))
-        return 200, {"ok": True, "result": message}
-
-    _m_editMessageReplyMarkup = _m_editMessageText
+        key = (chat, int(record.params.get("message_id", 0) or 0))
+        with self._lock:
+            current = self.messages.get(key)
+        if current is None:
+            return _failure(400, "Bad Request: message to edit not found")
+        markup = record.params.get("reply_markup")
+        changed = dict(current)
+        changed.pop("reply_markup", None)
+        if markup and markup.get("inline_keyboard"):
+            changed["reply_markup"] = markup
+        if text:
+            raw = str(record.params.get("text", ""))
+            plain = raw
+            if record.params.get("parse_mode") == "HTML":
+                parser = _EntityParser()
+                parser.feed(raw)
+                parser.close()
+                if parser.problem or parser.open:
+                    return _failure(400, f"Bad Request: can't parse entities: {parser.problem or 'unclosed tag'}")
+                plain = "".join(parser.text)
+            if _utf16(plain) > 4096:
+                return _failure(400, "Bad Request: message is too long")
+            changed["text"], changed["html"] = plain, raw
+        if changed == current:
+            return _failure(400, "Bad Request: message is not modified: specified new message content and "
+                                 "reply markup are exactly the same as a current content and reply markup "
+                                 "of the message")
+        changed["edit_date"] = int(time.time())
+        with self._lock:
+            self.messages[key] = changed
+        return 200, {"ok": True, "result": _public(changed)}
 
     async def _m_getUpdates(self, record: Request) -> tuple[int, dict]:
         offset = int(record.params.get("offset", 0) or 0)
@@ -352,6 +447,11 @@ class FakeTelegram:
 
     _m_answerCallbackQuery = _m_setMyCommands = _m_deleteMyCommands = _m_deleteWebhook = _ok
     _m_close = _m_logOut = _ok
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """A kept message as Telegram would show it (without the HTML the fake keeps for tests)."""
+    return {k: v for k, v in message.items() if k != "html"}
 
 
 def _failure(code: int, description: str, parameters: dict[str, Any] | None = None) -> tuple[int, dict]:
