@@ -15,13 +15,13 @@ import hashlib
 import html
 import logging
 import random
-import socket
 import os
+import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -52,7 +52,7 @@ class DispatchResult:
     retrying: int = 0
     requeued: int = 0          # 429: back in the queue, attempt not counted
     messages: int = 0
-    more: bool = False
+    claimed: int = 0
 
 
 def backoff(attempts: int, cfg: DispatchConfig, rnd: random.Random) -> timedelta:
@@ -63,13 +63,18 @@ def backoff(attempts: int, cfg: DispatchConfig, rnd: random.Random) -> timedelta
 
 # -- claim ----------------------------------------------------------------------------------
 
+def due_now(now: datetime):
+    """The notifications to send now: pending, their moment come, no retry or lease in the way."""
+    c = Notification
+    return and_(c.status == "pending", c.fire_at <= now,
+                or_(c.next_attempt_at == None, c.next_attempt_at <= now),  # noqa: E711
+                or_(c.claimed_until == None, c.claimed_until < now))  # noqa: E711
+
+
 def claim(session: Session, now: datetime, cfg: DispatchConfig) -> list[Notification]:
     """Lease up to `cfg.batch` pending notifications that are due, counting the attempt."""
     c = Notification
-    query = (select(c).where(c.status == "pending", c.fire_at <= now,
-                             or_(c.next_attempt_at == None, c.next_attempt_at <= now),  # noqa: E711
-                             or_(c.claimed_until == None, c.claimed_until < now))  # noqa: E711
-             .order_by(c.fire_at, c.id).limit(cfg.batch))
+    query = select(c).where(due_now(now)).order_by(c.fire_at, c.id).limit(cfg.batch)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.exec(query).all()
@@ -98,7 +103,7 @@ def message_key(rows: Sequence[Notification]) -> str:
 
 def notices(session: Session, rows: Sequence[Notification], cal: WorkCalendar, today: date) -> list:
     """Everything templates need about each notification."""
-    from notifiers.render import Notice
+    from notifiers.render import Notice, countdown
 
     out = []
     for row in rows:
@@ -106,8 +111,7 @@ def notices(session: Session, rows: Sequence[Notification], cal: WorkCalendar, t
         plan = session.get(Plan, task.plan_id)
         lead = session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
         assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
-        left = cal.working_days_between(today, task.due) if task.due else None
-        overdue = (today - task.due).days if task.due and today > task.due else None
+        left, overdue = countdown(cal, task.due, today)
         out.append(Notice(notification_id=row.id, template=row.template, rule_id=row.rule_id, level=row.level,
                           require_ack=row.require_ack, urgent=row.urgent, task_id=task.id, task_ref=task.ref,
                           task_title=task.title, plan_title=plan.title, deadline=task.deadline, due=task.due,
@@ -226,7 +230,7 @@ def _mark_broken(session: Session, row: Notification, channel: str, error: str, 
 async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer, cal: WorkCalendar,
                         now: datetime, cfg: DispatchConfig | None = None, pacer: TelegramPacer | None = None,
                         rnd: random.Random | None = None, signer=None) -> DispatchResult:
-    """Claim one batch, send it, record what happened. `more` says another batch is due.
+    """Claim one batch, send it, record what happened (`claimed` 0: nothing was due).
 
     `signer` (engine.bot.callbacks.Signer): put action buttons on Telegram messages.
     """
@@ -235,7 +239,7 @@ async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer
     today = now.astimezone(cal.tz).date()
     with Session(engine, expire_on_commit=False) as session:
         rows = claim(session, now, cfg)
-        result.more = len(rows) == cfg.batch
+        result.claimed = len(rows)
         if not rows:
             return result
         groups = group(rows)
@@ -252,7 +256,6 @@ async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer
                     session.add(row)
                 messages.append(None)
         sendable = [m for m in messages if m is not None]
-        routed = {m.key: m for m in sendable}
         available = {m.channel for m in sendable}
         channels = {ch: notifiers.get(ch) or notifiers["console"] for ch in available}
         results = await send_all(sendable, channels, pacer)
@@ -263,9 +266,9 @@ async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer
             outcome = results[message.key]
             if isinstance(outcome, NotifierError) and outcome.migrate_to and message.channel == "telegram":
                 outcome = await _resend_migrated(session, batch, message, outcome, channels, pacer, now)
-            record_outcome(session, batch, routed[message.key], outcome, now, cfg, rnd, result)
+            record_outcome(session, batch, message, outcome, now, cfg, rnd, result)
             if message.channel == "telegram":
-                remember_telegram(session, batch, routed[message.key], outcome, now)
+                remember_telegram(session, batch, message, outcome, now)
         session.commit()
     return result
 
@@ -302,12 +305,3 @@ def remember_telegram(session: Session, rows: list[Notification], message: Messa
     for row in rows:
         row.telegram_message_id = sent.id
         session.add(row)
-
-
-def pending_due(session: Session, now: datetime) -> int:
-    """How many notifications are waiting to be sent now."""
-    c = Notification
-    return len(session.exec(select(c.id).where(
-        c.status == "pending", c.fire_at <= now,
-        or_(c.next_attempt_at == None, c.next_attempt_at <= now),  # noqa: E711
-        or_(c.claimed_until == None, c.claimed_until < now))).all())  # noqa: E711

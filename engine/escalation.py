@@ -10,7 +10,7 @@ acknowledged it is noise, and that person knows.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -24,11 +24,11 @@ ROLE_LEVEL = {"supervisor": 1}
 
 def ack_level(ev: Evaluator, task: Task, person: Person) -> int:
     """The highest escalation level `person` may acknowledge for `task` (0: none)."""
-    levels = [r.level for r in ev.rs.enabled if r.escalate and ev.mismatch(r, task) is None]
-    level = max((r.level for r in ev.rs.enabled if r.escalate and ev.mismatch(r, task) is None
-                 and any(p is not None and p.id == person.id for _, p in ev.recipients(r, task))), default=0)
+    escalations = [r for r in ev.rs.enabled if r.escalate and ev.mismatch(r, task) is None]
+    level = max((r.level for r in escalations
+                 if any(p is not None and p.id == person.id for _, p in ev.recipients(r, task))), default=0)
     if "chairman" in person.roles:
-        level = max([level, *levels, 1])
+        level = max([level, 1, *(r.level for r in escalations)])
     for role, role_level in ROLE_LEVEL.items():
         if role in person.roles:
             level = max(level, role_level)
@@ -44,12 +44,7 @@ def acknowledge(session: Session, ev: Evaluator, task: Task, person: Person, now
     if level == 0:
         raise WorkflowError(f"{person.code} is not a target of any escalation of task {task.id} ({task.ref}) "
                             "and has no supervisory role")
-    d = ev.rs.defaults.ack_holds_for
-    if d.unit == "working_days":
-        local = now.astimezone(ev.tz)
-        expires = datetime.combine(ev.cal.add_working_days(local.date(), d.amount), local.timetz())
-    else:
-        expires = now + (timedelta(days=d.amount) if d.unit == "days" else timedelta(hours=d.amount))
+    expires = ev.shift(now.astimezone(ev.tz), ev.rs.defaults.ack_holds_for, +1)
     ack = Ack(task_id=task.id, level=level, person_id=person.id, at=now, expires_at=expires, note=note,
               task_status=task.status, task_due=task.due)
     session.add(ack)

@@ -19,6 +19,11 @@ _SEPARATOR = re.compile(r"\s*-\s*|[\s,;:()\[\]]+")
 _TITLE_PREFIX = re.compile(r"^(?:công chưc2|can2 bô5)\s+")
 
 
+def dashes(text: str) -> str:
+    """En/em dashes, minus signs and friends as a plain hyphen."""
+    return text.translate(_DASHES)
+
+
 def nfc(text: str) -> str:
     """Unicode NFC with runs of whitespace collapsed; the form dondoc stores text in."""
     return " ".join(unicodedata.normalize("NFC", text).split())
@@ -32,7 +37,7 @@ def _syllable_key(word: str) -> str:
 
 def match_key(text: str) -> str:
     """The comparison key of a name: case, Unicode form, tone placement and dashes ignored."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_DASHES)).casefold()
+    decomposed = unicodedata.normalize("NFD", dashes(text)).casefold()
     decomposed = decomposed.replace("*", " ").strip(" .,;:")
     words = [w for w in _SEPARATOR.split(decomposed) if w]
     key = " ".join(_syllable_key(w) for w in words)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from engine import yamlfile
 from engine.errors import FileError, FileErrors
-from engine.models import ROLES, UNIT_KINDS, Event, Person, Task, Unit
+from engine.models import ROLES, UNIT_KINDS, Event, Person, Task, TelegramLink, Unit
 from engine.names import match_key, nfc, slug
 
 
@@ -154,17 +154,21 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
             report.units_updated.append(entry.id)
         units[entry.id] = unit
     session.flush()
+    # A chat linked through the bot stays when org.yaml leaves `telegram:` empty (engine.bot.linking).
+    linked = dict(session.exec(select(TelegramLink.person_id, TelegramLink.chat_id)
+                               .where(TelegramLink.unlinked_at == None)).all())  # noqa: E711
     people: dict[str, Person] = {}
     for entry in org.people:
         person = session.exec(select(Person).where(Person.code == entry.id)).first()
+        telegram = entry.telegram or (linked.get(person.id) if person is not None else None)
         values = {"code": entry.id, "name": nfc(entry.name), "roles": list(entry.roles),
                   "unit_id": units[entry.unit].id if entry.unit else None, "email": entry.email,
-                  "telegram": entry.telegram, "locale": entry.locale, "active": entry.active}
+                  "telegram": telegram, "locale": entry.locale, "active": entry.active}
         if person is not None:
             # A changed address is a new chance: forget that the old one was refused.
             if person.email != entry.email:
                 values["email_broken"] = None
-            if person.telegram != entry.telegram:
+            if person.telegram != telegram:
                 values["telegram_broken"] = None
         if person is None:
             person = Person(**values)
@@ -189,6 +193,9 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
             # Tasks still point at it, so it stays, but as a name the org file no longer vouches for.
             unit.verified = False
             report.units_unlisted.append(unit.code)
+    # A chat written in org.yaml wins over a bot link: end those links, with an event.
+    from engine.bot.linking import reconcile
+    reconcile(session, now)
     if report.changed():
         session.add(Event(at=now, actor=actor, channel="cli", kind="org_loaded",
                           data={k: v for k, v in vars(report).items() if v}))

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from engine.errors import DondocError
 from engine.models import DOMAINS, Event, Person, Plan, Task, Unit
 from engine.names import match_key
+from engine.org import UnitDirectory
 from engine.workflow import STATES, Classification, classify
 
 
@@ -43,11 +44,10 @@ def find_plan(session: Session, ident: str) -> Plan:
 
 def find_unit(session: Session, ident: str) -> Unit:
     """A unit by code, name or alias."""
-    key = match_key(ident)
-    for unit in session.exec(select(Unit)):
-        if ident == unit.code or key in {match_key(n) for n in [unit.name, *unit.aliases]}:
-            return unit
-    raise DondocError(f"no unit {ident!r} (see config/org.yaml)")
+    unit = UnitDirectory(session).find(ident)
+    if unit is None:
+        raise DondocError(f"no unit {ident!r} (see config/org.yaml)")
+    return unit
 
 
 def find_person(session: Session, ident: str) -> Person:

@@ -11,15 +11,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 from sqlmodel import Session, select
 
 from engine.calendar import WorkCalendar
 from engine.errors import DondocError, FileError, FileErrors
-from engine.models import Person, Plan, RuleSetRecord, Unit
+from engine.models import Person, Plan, RuleSetRecord, Task, Unit
 from engine.org import read_org
 from engine.settings import Settings
-from engine.timers import sync_all
+from engine.timers import sync_all, sync_timers
 from engine.workflow import Actor, record
 from rules.evaluate import Evaluator, Org
 from rules.loader import OrgNames, RuleSet, load_rules, parse_rules
@@ -54,6 +55,20 @@ def evaluator(session: Session, rs: RuleSet, cal: WorkCalendar) -> Evaluator:
     org = Org({p.id: p for p in session.exec(select(Plan))}, {u.id: u for u in session.exec(select(Unit))},
               {p.id: p for p in session.exec(select(Person))})
     return Evaluator(rs, cal, org)
+
+
+def sync_with_active_rules(session: Session, cal: WorkCalendar, tasks: Iterable[Task] | None,
+                           now: datetime) -> None:
+    """Recompute the timers of changed tasks (None: of every task) with the rules in force, if any."""
+    rs = active_ruleset(session)
+    if rs is None:
+        return
+    session.flush()
+    ev = evaluator(session, rs, cal)
+    if tasks is None:
+        sync_all(session, ev, now)
+    else:
+        sync_timers(session, ev, tasks, now)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,10 +26,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from engine.bot.callbacks import Signer
-from engine.bot.linking import reconcile
 from engine.context import AppContext
 from engine.db import transaction
-from engine.dispatch import DispatchConfig, dispatch_once, pending_due
+from engine.dispatch import DispatchConfig, dispatch_once
 from engine.pacing import TelegramPacer
 from engine.rulestore import active_ruleset, evaluator, reload_rules, rules_file
 from engine.sweep import sweep
@@ -47,7 +46,6 @@ class Totals:
     retrying: int = 0
     requeued: int = 0
     messages: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class Daemon:
@@ -75,8 +73,6 @@ class Daemon:
         """Create the notifications of every timer due now; returns how many."""
         now = self.ctx.now()
         with transaction(self.ctx.engine) as session:
-            # Chats linked through the bot survive an org reload that left telegram empty.
-            reconcile(session, now)
             rs = active_ruleset(session)
             if rs is None:
                 return 0
@@ -89,11 +85,9 @@ class Daemon:
                                          self.ctx.now(), self.cfg, self.pacer, signer=self.signer)
             for name in ("sent", "failed", "retrying", "requeued", "messages"):
                 setattr(totals, name, getattr(totals, name) + getattr(result, name))
-            if not result.more and result.requeued == 0:
-                with Session(self.ctx.engine) as session:
-                    if pending_due(session, self.ctx.now()) == 0:
-                        return
-            if result.messages == 0 and result.requeued == 0:
+            # What was just claimed is recorded with a later attempt time if it is to be retried,
+            # so an empty claim means nothing more is due now.
+            if result.claimed == 0:
                 return
 
     async def run_once(self) -> Totals:

@@ -15,14 +15,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from engine.escalation import held_levels, suppressed
 from engine.models import Notification, Task, Timer
-from engine.timers import catch_up_limit
+from engine.timers import write_timers
 from rules.evaluate import Evaluator, Moment
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def handle_one_batch(session: Session, ev: Evaluator, now: datetime, limit: int 
         return result
     tasks = {t.id: t for t in session.exec(select(Task).where(Task.id.in_({t.task_id for t in timers})))}
     held = held_levels(session, tasks, now)
-    limit_age = catch_up_limit(ev)
+    oldest = ev.catch_up_floor(now)
     rows: list[dict] = []
     advance: list[dict] = []
     drop: list[int] = []
@@ -62,7 +62,7 @@ def handle_one_batch(session: Session, ev: Evaluator, now: datetime, limit: int 
             due, following = _due_moment(ev, rule, task, timer.seq, now)
             if due is not None:
                 status = "pending"
-                if now - due.fire > limit_age:
+                if due.fire < oldest:
                     status = "skipped"
                 elif suppressed(rule.level, held.get(task.id, 0)):
                     status = "suppressed"
@@ -124,24 +124,19 @@ def _write(session: Session, rows: list[dict], advance: list[dict], drop: list[i
         c = table.c
         key = lambda r: (r["task_id"], r["rule_id"], r["nominal_at"], r["recipient"], r["channel"])  # noqa: E731
         task_ids = sorted({r["task_id"] for r in rows})
+        since = min(r["nominal_at"] for r in rows)
         existing = set()
         for start in range(0, len(task_ids), 500):
-            existing |= {(t, ru, n, re, ch) for t, ru, n, re, ch in conn.execute(
+            existing.update(conn.execute(
                 select(c.task_id, c.rule_id, c.nominal_at, c.recipient, c.channel)
-                .where(c.task_id.in_(task_ids[start:start + 500]), c.nominal_at >= min(r["nominal_at"] for r in rows)))}
+                .where(c.task_id.in_(task_ids[start:start + 500]), c.nominal_at >= since)).tuples())
         created = [r for r in rows if key(r) not in existing]
         if created:
             # The unique key still guards against another instance inserting the same row meanwhile.
             dialect = conn.dialect.name
             maker = pg_insert if dialect == "postgresql" else sqlite_insert if dialect == "sqlite" else None
             conn.execute(maker(table).on_conflict_do_nothing() if maker else insert(table), created)
-    if advance:
-        table = Timer.__table__
-        conn.execute(update(table).where(table.c.id == bindparam("timer_id"))
-                     .values(seq=bindparam("seq"), nominal_at=bindparam("nominal_at"),
-                             fire_at=bindparam("fire_at")), advance)
-    for start in range(0, len(drop), 500):
-        conn.execute(delete(Timer.__table__).where(Timer.__table__.c.id.in_(drop[start:start + 500])))
+    write_timers(session, [], advance, drop)
     return created
 
 

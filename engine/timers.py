@@ -8,24 +8,16 @@ due at all (a plan imported today does not replay last year's reminders).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import Session, select
 
 from engine.models import Notification, Task, Timer
-from rules.durations import Duration
 from rules.evaluate import Evaluator, Moment
 
 CHUNK = 2000
-
-
-def catch_up_limit(ev: Evaluator) -> timedelta:
-    """`defaults.max_catch_up` as a span of time (working days counted as calendar weeks' worth)."""
-    d: Duration = ev.rs.defaults.max_catch_up
-    return {"days": timedelta(days=d.amount), "hours": timedelta(hours=d.amount)}.get(
-        d.unit, timedelta(days=d.amount * 7 / 5 + 1))
 
 
 def next_moment(ev: Evaluator, rule, task: Task, after: datetime | None,
@@ -49,7 +41,7 @@ def sync_timers(session: Session, ev: Evaluator, tasks: Iterable[Task], now: dat
     """
     counts = {"inserted": 0, "updated": 0, "deleted": 0}
     tasks = list(tasks)
-    floor = now - catch_up_limit(ev) if floor is None else floor
+    floor = ev.catch_up_floor(now) if floor is None else floor
     for start in range(0, len(tasks), CHUNK):
         chunk = tasks[start:start + CHUNK]
         ids = [t.id for t in chunk]
@@ -77,14 +69,15 @@ def sync_timers(session: Session, ev: Evaluator, tasks: Iterable[Task], now: dat
                 elif (timer.seq, timer.nominal_at, timer.fire_at) != (row["seq"], row["nominal_at"], row["fire_at"]):
                     updates.append({"timer_id": timer.id, **row})
         deletes.extend(t.id for t in existing.values())   # rules that no longer exist
-        _write(session, inserts, updates, deletes)
+        write_timers(session, inserts, updates, deletes)
         counts["inserted"] += len(inserts)
         counts["updated"] += len(updates)
         counts["deleted"] += len(deletes)
     return counts
 
 
-def _write(session: Session, inserts: list[dict], updates: list[dict], deletes: list[int]) -> None:
+def write_timers(session: Session, inserts: list[dict], updates: list[dict], deletes: list[int]) -> None:
+    """Bulk changes to the timer table: new rows, `{timer_id, seq, nominal_at, fire_at}` moves, deletions."""
     table = Timer.__table__
     conn = session.connection()
     if inserts:

@@ -29,8 +29,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "done": {"in_progress": "reopened"},
     "cancelled": {"open": "restored"},
 }
-STATUS_LABELS = {"open": "chưa thực hiện", "in_progress": "đang thực hiện",
-                 "done": "đã hoàn thành", "cancelled": "đã hủy"}
 STATES = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
 STATE_LABELS = {
     "done_on_time": "Hoàn thành đúng hạn",

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from charset_normalizer import from_bytes
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
+from engine.encoding import encoding_name, guess
 from engine.errors import FileError, FileErrors
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,19 +87,11 @@ def decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        best = from_bytes(data).best()
-        found = (f"it looks like {_encoding_name(best.encoding)}" if best is not None
-                 else "no encoding could be detected")
+        guessed = guess(data)
+        found = f"it looks like {encoding_name(guessed[0])}" if guessed else "no encoding could be detected"
         line = data[: exc.start].count(b"\n") + 1
         raise FileError(str(path), f"not UTF-8 text ({found})", line,
                         hint="save the file as UTF-8") from None
-
-
-def _encoding_name(codec: str) -> str:
-    """Python's codec name as people know it: cp1258 -> Windows-1258, utf_16 -> UTF-16."""
-    if codec.startswith("cp125"):
-        return "Windows-" + codec[2:]
-    return codec.replace("_", "-").upper()
 
 
 def load(path: str | Path) -> Document:

@@ -99,11 +99,16 @@ def _lang(locale: str) -> str:
     return locale if locale in _WEEKDAYS else "en"
 
 
+def weekday_name(d: date, locale: str = "vi") -> str:
+    """'Thứ Hai' ... 'Chủ Nhật' (or Monday ... Sunday)."""
+    return _WEEKDAYS[_lang(locale)][d.weekday()]
+
+
 def long_date(d: date | None, locale: str = "vi") -> str:
     """'Thứ Hai, 15/10/2025' / 'Monday, 15/10/2025'; the no-due-date phrase for None."""
     if d is None:
         return _PHRASES[_lang(locale)]["none"]
-    return f"{_WEEKDAYS[_lang(locale)][d.weekday()]}, {d:%d/%m/%Y}"
+    return f"{weekday_name(d, locale)}, {d:%d/%m/%Y}"
 
 
 def short_date(d: date | None, locale: str = "vi") -> str:

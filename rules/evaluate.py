@@ -146,7 +146,8 @@ class Evaluator:
     def _at(self, day: date, at: time | None = None) -> datetime:
         return datetime.combine(day, at or self.window.start, tzinfo=self.tz)
 
-    def _shift(self, moment: datetime, d: Duration, sign: int) -> datetime:
+    def shift(self, moment: datetime, d: Duration, sign: int) -> datetime:
+        """`moment` moved by `d` forward (sign +1) or back (-1); working days keep the time of day."""
         if d.unit == "days":
             return moment + timedelta(days=sign * d.amount)
         if d.unit == "hours":
@@ -160,7 +161,7 @@ class Evaluator:
             yield from self._cadence(rule, task)
             return
         if trigger == "before_due":
-            base = self._shift(self._at(task.due), rule.before_due, -1)
+            base = self.shift(self._at(task.due), rule.before_due, -1)
         elif trigger == "on_due":
             base = self._at(task.due)
         elif trigger == "after_due":
@@ -168,14 +169,14 @@ class Evaluator:
                 # Overdue starts when the due day ends.
                 base = self._at(task.due + timedelta(days=1), time(0)) + timedelta(hours=rule.after_due.amount)
             else:
-                base = self._shift(self._at(task.due), rule.after_due, +1)
+                base = self.shift(self._at(task.due), rule.after_due, +1)
         else:
-            base = self._shift(self._at(task.start), rule.after_start, +1)
+            base = self.shift(self._at(task.start), rule.after_start, +1)
         yield base
         if rule.repeat is not None:
             moment = base
             for _ in range(rule.repeat.max - 1):
-                moment = self._shift(moment, rule.repeat.every, +1)
+                moment = self.shift(moment, rule.repeat.every, +1)
                 yield moment
 
     def _cadence(self, rule: Rule, task: Task) -> Iterator[datetime]:
@@ -189,7 +190,7 @@ class Evaluator:
         moment = self._at(first)
         while True:
             yield moment
-            moment = self._shift(moment, rule.every, +1)
+            moment = self.shift(moment, rule.every, +1)
 
     # -- recipients ----------------------------------------------------------------------
 
@@ -242,6 +243,10 @@ class Evaluator:
         reachable = {"email": bool(person.email) and not person.email_broken,
                      "telegram": bool(person.telegram) and not person.telegram_broken, "console": True}
         return [c for c in wanted if reachable.get(c)]
+
+    def catch_up_floor(self, now: datetime) -> datetime:
+        """The oldest moment still worth sending: `defaults.max_catch_up` before `now`."""
+        return self.shift(now.astimezone(self.tz), self.rs.defaults.max_catch_up, -1)
 
     def template(self, rule: Rule) -> str:
         return rule.template or self.rs.defaults.template

@@ -24,7 +24,7 @@ from engine.models import Ack, BotDialog, DOMAINS, Event, ExtensionRequest, Noti
 from engine.rulestore import active_ruleset, evaluator
 from engine.workflow import STATE_LABELS, Actor, classify, transition
 from notifiers.htmlsplit import TELEGRAM_LIMIT, units
-from notifiers.render import long_date, relative_phrase, status_label
+from notifiers.render import countdown, long_date, relative_phrase, status_label
 
 DIALOG_LIFETIME = timedelta(hours=2)
 FORGED = "⚠️ Nút này không hợp lệ hoặc đã hết hiệu lực. (Invalid button.)"
@@ -236,10 +236,10 @@ def task_details(session: Session, env: BotEnv, task: Task, now: datetime) -> st
              f"Người thực hiện: {esc(assignee.name if assignee else 'chưa phân công')}",
              f"Thời hạn theo kế hoạch: <i>{esc(task.deadline or 'không ghi')}</i>"]
     if task.due:
-        overdue = (today - task.due).days if today > task.due else None
+        left, overdue = countdown(env.calendar, task.due, today)
         extra = f" (gia hạn từ {day(task.due_planned)})" if task.due_planned and task.due != task.due_planned else ""
         lines.append(f"Ngày đến hạn: {long_date(task.due)}{extra} – "
-                     f"{relative_phrase(task.due, today, c.days_left, overdue)}")
+                     f"{relative_phrase(task.due, today, left, overdue)}")
     state = STATE_LABELS.get(c.state, "Đã hủy")
     lines.append(f"Tình trạng: <b>{state}</b> ({status_label(task.status)})")
     if task.product:

@@ -27,7 +27,6 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from engine.bot import actions, commands
 from engine.bot.callbacks import Signer
 from engine.bot.commands import Chat
-from engine.bot.linking import reconcile
 from engine.bot.replies import BotEnv, Edit, Outcome, Send
 from engine.context import AppContext
 from engine.db import transaction
@@ -84,9 +83,7 @@ class TelegramBot:
     def _decide(self, fn: Callable[..., Outcome], *args) -> Outcome:
         """Run one handler in one transaction, with the context's clock."""
         with transaction(self.ctx.engine) as session:
-            now = self.env.now()
-            reconcile(session, now)
-            return fn(session, self.env, *args, now)
+            return fn(session, self.env, *args, self.env.now())
 
     def _command(self, fn: Callable[..., Outcome]):
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

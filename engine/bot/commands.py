@@ -21,7 +21,7 @@ from engine.bot.replies import BotEnv, Outcome, day, esc
 from engine.models import BotDialog, Person, Task, Unit
 from engine.queries import counted, status_report
 from engine.workflow import STATE_LABELS, STATE_SHORT, STATES, classify
-from notifiers.render import long_date, relative_phrase, status_label
+from notifiers.render import countdown, long_date, relative_phrase, status_label
 
 COMMANDS = [  # (Vietnamese, English alias, description for setMyCommands)
     ("viec", "tasks", "Việc của tôi (chưa hoàn thành)"),
@@ -152,8 +152,8 @@ def _line(task: Task, env: BotEnv, today: date, extra: str = "") -> str:
     if task.due is None:
         when = f"Chưa có ngày hạn ({esc(task.deadline or 'không ghi')})"
     else:
-        overdue = (today - task.due).days if today > task.due else None
-        when = f"{relative_phrase(task.due, today, c.days_left, overdue)} – hạn {long_date(task.due)}"
+        left, overdue = countdown(env.calendar, task.due, today)
+        when = f"{relative_phrase(task.due, today, left, overdue)} – hạn {long_date(task.due)}"
         when = when[0].upper() + when[1:]
     return f"<b>{esc(task.title)}</b> (#{task.id})\n   {icon} {when} · {status_label(task.status)}{extra}"
 

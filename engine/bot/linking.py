@@ -2,16 +2,15 @@
 
 Who a chat belongs to is `Person.telegram` (what sweep and dispatch use). A link made through
 the bot is also kept in `telegram_link`, because `dondoc org load` rewrites Person.telegram from
-org.yaml. The rule, applied by `reconcile` before every sweep and every bot update:
+org.yaml. The rule, applied by `dondoc org load` (engine.org.load_org):
 
-- org.yaml leaves `telegram:` empty  -> the chat linked through the bot stays (it is put back);
+- org.yaml leaves `telegram:` empty  -> the chat linked through the bot stays;
 - org.yaml names a chat              -> org.yaml wins; a different bot link is ended (an event).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,6 @@ from engine.errors import DondocError
 from engine.models import Person, TelegramInvite, TelegramLink, Unit
 from engine.workflow import Actor, record
 
-log = logging.getLogger(__name__)
 INVITE_LIFETIME = timedelta(days=7)
 PLACEHOLDER_BOT = "dondoc_bot"
 SYSTEM = Actor("system", "telegram")
@@ -148,22 +146,16 @@ def _active_links(session: Session, person: Person) -> list[TelegramLink]:
 
 
 def reconcile(session: Session, now: datetime) -> int:
-    """Apply the org-reload rule (module docstring) to every bot link; returns links changed."""
+    """End the bot links a chat named in org.yaml has replaced; returns how many (load_org keeps the rest)."""
     changed = 0
     for entry in session.exec(select(TelegramLink).where(TelegramLink.unlinked_at == None)).all():  # noqa: E711
         person = session.get(Person, entry.person_id)
         if person is None or person.telegram == entry.chat_id:
             continue
-        if not person.telegram:
-            # org.yaml left telegram empty: the chat linked through the bot is still theirs.
-            person.telegram = entry.chat_id
-            session.add(person)
-            log.info("telegram chat of %s restored from its bot link", person.code)
-        else:
-            entry.unlinked_at, entry.unlink_reason = now, "org_file"
-            session.add(entry)
-            record(session, "telegram_unlinked", SYSTEM, now,
-                   data={"person": person.code, "chat": entry.chat_id, "reason": "org_file",
-                         "org_chat": person.telegram})
+        entry.unlinked_at, entry.unlink_reason = now, "org_file"
+        session.add(entry)
+        record(session, "telegram_unlinked", SYSTEM, now,
+               data={"person": person.code, "chat": entry.chat_id, "reason": "org_file",
+                     "org_chat": person.telegram})
         changed += 1
     return changed

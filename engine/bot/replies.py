@@ -85,13 +85,9 @@ class BotEnv:
 
     def sync(self, session: Session, task: Task, now: datetime) -> None:
         """Recompute the task's timers with the active rules, as the CLI does after an action."""
-        from engine.rulestore import active_ruleset, evaluator
-        from engine.timers import sync_timers
+        from engine.rulestore import sync_with_active_rules
 
-        rs = active_ruleset(session)
-        if rs is not None:
-            session.flush()
-            sync_timers(session, evaluator(session, rs, self.calendar), [task], now)
+        sync_with_active_rules(session, self.calendar, [task], now)
 
 
 def esc(text: Any) -> str:

@@ -55,15 +55,11 @@ def parse_moment(value: Optional[str], option: str = "--now") -> Optional[dateti
                                  param_hint=option)
 
 
-def sync_task_timers(c: AppContext, session: Session, tasks: Iterable[Task]) -> None:
-    """Recompute the timers of changed tasks with the active rules (none active: nothing to do)."""
-    from engine.rulestore import active_ruleset, evaluator
-    from engine.timers import sync_timers
+def sync_task_timers(c: AppContext, session: Session, tasks: Iterable[Task] | None) -> None:
+    """Recompute the timers of changed tasks (None: of every task) with the active rules, if any."""
+    from engine.rulestore import sync_with_active_rules
 
-    rs = active_ruleset(session)
-    if rs is not None:
-        session.flush()
-        sync_timers(session, evaluator(session, rs, c.calendar), tasks, c.now())
+    sync_with_active_rules(session, c.calendar, tasks, c.now())
 
 
 @app.callback()

@@ -143,8 +143,11 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
     attempt("settings", lambda: f"database {s.database_url}, time zone {s.timezone}")
     attempt("org", lambda: f"{len(read_org(s.org_file).people)} people in {s.org_file}",
             "fix config/org.yaml, then `dondoc org load`")
-    attempt("rules", lambda: f"{len(read_rules(s).rules)} rules, version {read_rules(s).version}",
-            "`dondoc rules check` shows each problem")
+    def rules_summary() -> str:
+        rs = read_rules(s)
+        return f"{len(rs.rules)} rules, version {rs.version}"
+
+    attempt("rules", rules_summary, "`dondoc rules check` shows each problem")
     problems = Renderer(s.config_dir / "templates", s.locale).check()
     item("templates", not problems, "; ".join(problems) or "every template renders", None if not problems else
          "fix the templates under config/templates/")

@@ -31,10 +31,8 @@ def org_load(ctx: typer.Context, file: Optional[Path] = typer.Argument(None, hel
     org = orgfile.read_org(path)
     with transaction(c.engine) as session:
         report = orgfile.load_org(session, org, c.now(), actor=str(path))
-        if report.changed():
-            from engine.models import Task
-            from sqlmodel import select
-            sync_task_timers(c, session, session.exec(select(Task)).all())
+        if report.changed():   # rules may match on units, and recipients may have changed
+            sync_task_timers(c, session, None)
     out.print(f"{path}: {len(org.units)} đơn vị (units), {len(org.people)} người (people); "
               f"mới {len(report.units_created) + len(report.people_created)}, "
               f"cập nhật {len(report.units_updated) + len(report.people_updated)}, "
@@ -172,22 +170,21 @@ def deadline_parse(ctx: typer.Context, text: str = typer.Argument(..., help="The
 @app.command("calendar")
 def calendar_cmd(ctx: typer.Context, year: int = typer.Argument(..., help="e.g. 2025"), as_json: bool = JsonOpt) -> None:
     """Lịch làm việc (weekdays off and weekend days worked in YEAR)."""
+    from notifiers.render import weekday_name
+
     cal = ctx_of(ctx).calendar
-    off = [{"date": d.isoformat(), "weekday": d.isoweekday(), "name": n} for d, n in cal.non_working_weekdays(year)]
-    worked = [{"date": d.isoformat(), "weekday": d.isoweekday(), "name": n} for d, n in cal.worked_weekend_days(year)]
+    off, worked = cal.non_working_weekdays(year), cal.worked_weekend_days(year)
     if as_json:
-        emit({"year": year, "days_off": off, "days_worked": worked})
+        rows = lambda days: [{"date": d.isoformat(), "weekday": d.isoweekday(), "name": n} for d, n in days]  # noqa: E731
+        emit({"year": year, "days_off": rows(off), "days_worked": rows(worked)})
         return
-    table = Table("Ngày", "Thứ", "Ngày nghỉ (weekdays off)", title=f"Lịch {year}", title_justify="left")
-    for d in off:
-        table.add_row(d["date"], WEEKDAYS[d["weekday"]], d["name"])
-    out.print(table)
-    table = Table("Ngày", "Thứ", "Làm việc bù (weekend days worked)")
-    for d in worked:
-        table.add_row(d["date"], WEEKDAYS[d["weekday"]], d["name"])
-    out.print(table)
+    for days, heading, title in ((off, "Ngày nghỉ (weekdays off)", f"Lịch {year}"),
+                                 (worked, "Làm việc bù (weekend days worked)", None)):
+        table = Table("Ngày", "Thứ", heading, title=title, title_justify="left")
+        for d, name in days:
+            table.add_row(d.isoformat(), weekday_name(d), name)
+        out.print(table)
 
 
-WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ Nhật"}
 
 

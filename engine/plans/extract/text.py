@@ -11,10 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from engine.names import dashes
+
 # Upper-case letters of Vietnamese, for regex classes ("À-Ỹ" would take lower case too).
 UPPER = "A-ZĐ" + "".join(sorted({ch for ch in map(chr, range(0xC0, 0x1EFA))
                                  if ch.isupper() and unicodedata.normalize("NFD", ch)[0] in "AEIOUY"}))
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 # Stray page numbers and footnote markers: a line holding nothing but a small number.
 _NOISE = re.compile(r"^\s*\d{1,3}\s*[,.]?\s*$")
 
@@ -41,14 +42,9 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """A search form: lower case, no diacritics (đ -> d), dashes as '-', single spaces."""
-    text = unicodedata.normalize("NFD", text.translate(_DASHES).replace("đ", "d").replace("Đ", "D"))
+    text = unicodedata.normalize("NFD", dashes(text).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(text.split())
-
-
-def dashes(text: str) -> str:
-    """En/em dashes and friends as a plain hyphen."""
-    return text.translate(_DASHES)
 
 
 def is_noise(text: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from engine.plans.extract.text import clean, dashes, fold
+from engine.names import dashes
+from engine.plans.extract.text import clean, fold
 
 # Words a unit name starts with. Case matters for the first letter: "Tư pháp" is a unit,
 # "tư pháp" inside a sentence is subject matter.
