@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import html
 import logging
 import random
 import os
@@ -27,6 +26,7 @@ from sqlmodel import Session, select
 
 from engine.calendar import WorkCalendar
 from engine.models import Notification, Person, Plan, Task, TelegramMessage, Unit
+from engine.org import mark_contact_broken
 from engine.pacing import TelegramPacer
 from engine.workflow import Actor, record
 from notifiers.base import Message, Notifier, NotifierError, Recipient
@@ -220,10 +220,7 @@ def _mark_broken(session: Session, row: Notification, channel: str, error: str, 
     person = session.get(Person, row.person_id)
     if person is None or channel not in ("email", "telegram"):
         return
-    setattr(person, f"{channel}_broken", error[:500])
-    session.add(person)
-    record(session, "contact_broken", SYSTEM, now,
-           data={"person": person.code, "channel": channel, "error": error[:500]})
+    mark_contact_broken(session, person, channel, error, now, SYSTEM.name)
     log.warning("%s contact of %s marked broken: %s", channel, person.code, error)
 
 
@@ -291,11 +288,10 @@ def remember_telegram(session: Session, rows: list[Notification], message: Messa
     """Keep the chat and message id a Telegram message went out in, so an action can edit it."""
     if isinstance(outcome, NotifierError) or not str(outcome).isdigit():
         return   # not sent, or sent by a stand-in (the console) that has no message to edit
-    from notifiers.htmlsplit import split_html
+    from notifiers.telegram import message_parts
 
     person = session.get(Person, rows[0].person_id)   # after a migration: the new chat id
-    # The notifier splits long messages the same way; the keyboard hangs on the last part.
-    last_part = split_html(message.html or html.escape(message.text, quote=False))[-1]
+    last_part = message_parts(message)[-1]   # the part the keyboard hangs on
     sent = TelegramMessage(chat_id=str(person.telegram), message_id=int(outcome), message_key=message.key,
                            html=last_part, buttons=[list(map(list, row)) for row in message.buttons
                                                     if row and isinstance(row[0], (tuple, list))],

@@ -202,6 +202,24 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
     return report
 
 
+def mark_contact_broken(session: Session, person: Person, channel: str, error: str, now, actor: str,
+                        via: str = "system") -> None:
+    """A channel refused this person's contact for good: stop using it and tell admins (an event)."""
+    setattr(person, f"{channel}_broken", error[:500])
+    session.add(person)
+    session.add(Event(at=now, actor=actor, channel=via, kind="contact_broken",
+                      data={"person": person.code, "channel": channel, "error": error[:500]}))
+
+
+def tree_root(parents: dict[int, int | None], unit_id: int) -> int:
+    """The top of a unit's tree (its commune, in a database holding several); cycles stop the walk."""
+    seen = set()
+    while parents.get(unit_id) and parents[unit_id] in parents and unit_id not in seen:
+        seen.add(unit_id)
+        unit_id = parents[unit_id]
+    return unit_id
+
+
 def _assign(row: Any, values: dict[str, Any]) -> bool:
     changed = False
     for name, value in values.items():

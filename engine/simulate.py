@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from engine.calendar import WorkCalendar
 from engine.escalation import held_levels, suppressed
+from engine.org import tree_root
 from engine.db import init_db
 from engine.models import Ack, Notification, Person, Plan, Task, Unit
 from engine.rulestore import evaluator
@@ -66,14 +67,7 @@ def _org_rows(src, tasks: list[dict] | None) -> tuple[list[dict], list[dict]]:
         return ([dict(r._mapping) for r in src.execute(core_select(unit_t))],
                 [dict(r._mapping) for r in src.execute(core_select(person_t))])
     parent = dict(src.execute(core_select(unit_t.c.id, unit_t.c.parent_id)).all())
-
-    def root(uid):
-        seen = set()
-        while parent.get(uid) and uid not in seen:
-            seen.add(uid)
-            uid = parent[uid]
-        return uid
-
+    root = lambda uid: tree_root(parent, uid)  # noqa: E731
     wanted = {u for t in tasks for u in [t["lead_unit_id"], *t["support_unit_ids"]] if u is not None}
     roots = {root(u) for u in wanted}
     unit_ids = {u for u in parent if root(u) in roots}

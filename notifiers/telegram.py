@@ -81,7 +81,7 @@ class TelegramNotifier:
             raise NotifierError(f"{message.recipient.name} ({message.recipient.code}) has no "
                                 f"Telegram chat id", permanent=True)
         chat_id: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
-        parts = split_html(message.html or _escape(message.text))
+        parts = message_parts(message)
         key = (message.key, str(chat_id))
         done, last_id = self._progress.get(key, (0, ""))
         keyboard = _keyboard(message.buttons)
@@ -123,6 +123,11 @@ class TelegramNotifier:
         # The requests are ours: Bot.shutdown only closes them if Bot.initialize ran.
         await self._request.shutdown()
         await self._updates_request.shutdown()
+
+
+def message_parts(message: Message) -> list[str]:
+    """The chunks a message goes out in; the last one carries the buttons."""
+    return split_html(message.html or _escape(message.text))
 
 
 def _escape(text: str) -> str:

@@ -10,9 +10,10 @@ from typing import Iterator
 from engine.calendar import SendWindow, WorkCalendar
 from engine.models import Person, Plan, Task, Unit
 from engine.names import match_key
+from engine.org import tree_root
 from rules.durations import Duration
 from rules.loader import RuleSet
-from rules.schema import Rule
+from rules.schema import DUE_TRIGGERS, Rule
 
 ACTIVE = ("open", "in_progress")
 # Cadences run forever; this bounds a search for the next moment, never a real schedule.
@@ -43,7 +44,8 @@ class Org:
                     self.by_role.setdefault(role, []).append(person)
         # In a database holding several communes, role:chairman means the chairman of the task's
         # own commune: the people whose unit shares the root of the lead unit's tree.
-        self.root = {uid: self._root(uid) for uid in self.units}
+        parents = {u.id: u.parent_id for u in self.units.values()}
+        self.root = {uid: tree_root(parents, uid) for uid in self.units}
         self.by_role_root: dict[tuple[str, int], list[Person]] = {}
         for role, people in self.by_role.items():
             for person in people:
@@ -53,15 +55,6 @@ class Org:
         for unit in self.units.values():
             for name in [unit.code, unit.name, *unit.aliases]:
                 self.unit_keys.setdefault(match_key(name), set()).add(unit.id)
-
-
-    def _root(self, unit_id: int) -> int:
-        seen = set()
-        unit = self.units[unit_id]
-        while unit.parent_id and unit.parent_id in self.units and unit.id not in seen:
-            seen.add(unit.id)
-            unit = self.units[unit.parent_id]
-        return unit.id
 
     def with_role(self, role: str, unit_id: int | None) -> list[Person]:
         """Active people with `role` in the lead unit's organisation, else anywhere."""
@@ -111,7 +104,7 @@ class Evaluator:
             return f"the plan is not in match.plan {m.plan}"
         if m.tags and not set(m.tags) & set(task.tags):
             return f"the task has none of the tags {m.tags}"
-        if rule.trigger in ("before_due", "on_due", "after_due") and task.due is None:
+        if rule.trigger in DUE_TRIGGERS and task.due is None:
             return f"{rule.trigger} needs a due day and the task has none"
         if rule.trigger == "after_start" and task.start is None:
             return "after_start needs a start day and the task has none"

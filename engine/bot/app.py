@@ -30,7 +30,8 @@ from engine.bot.commands import Chat
 from engine.bot.replies import BotEnv, Edit, Outcome, Send
 from engine.context import AppContext
 from engine.db import transaction
-from engine.models import Event, ExtensionRequest, Person, TelegramMessage
+from engine.models import ExtensionRequest, Person, TelegramMessage
+from engine.org import mark_contact_broken
 from notifiers.htmlsplit import split_html
 from notifiers.telegram import keyboard, retry_seconds
 
@@ -203,10 +204,8 @@ class TelegramBot:
                       session.exec(select(Person).where(Person.telegram == send.chat_id)).first())
             if person is None or person.telegram != send.chat_id:
                 return
-            person.telegram_broken = f"Telegram chat {send.chat_id}: {error}"[:500]
-            session.add(person)
-            session.add(Event(at=self.env.now(), actor="bot", channel="telegram", kind="contact_broken",
-                              data={"person": person.code, "channel": "telegram", "error": error[:500]}))
+            mark_contact_broken(session, person, "telegram", f"Telegram chat {send.chat_id}: {error}",
+                                self.env.now(), "bot", via="telegram")
 
     # -- lifecycle ---------------------------------------------------------------------------
 
