@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.pacing import TelegramPacer  # noqa: E402
+from engine.delivery.pacing import TelegramPacer  # noqa: E402
 from notifiers.base import Message, NotifierError, Recipient  # noqa: E402
 from notifiers.email import EmailNotifier  # noqa: E402
 from notifiers.telegram import TelegramNotifier  # noqa: E402
@@ -131,12 +131,12 @@ def bench_latency(count: int) -> bool:
         os.environ.update({"DONDOC_CONFIG_DIR": str(tmp / "config"), "DONDOC_DATABASE_URL": f"sqlite:///{tmp / 'd.db'}",
                            "DONDOC_SMTP_HOST": "127.0.0.1", "DONDOC_SMTP_PORT": str(srv.port)})
         from engine.context import AppContext
-        from engine.db import transaction
-        from engine.models import Timer
-        from engine.org import load_org, read_org
+        from engine.infra.db import transaction
+        from engine.core.models import Timer
+        from engine.core.org import load_org, read_org
         from engine.plans.importer import import_plan
-        from engine.rulestore import reload_rules
-        from engine.scheduler import Daemon
+        from engine.reminders.rulestore import reload_rules
+        from engine.daemon import Daemon
         from notifiers.registry import build_notifiers
         from notifiers.render import Renderer
 
@@ -148,9 +148,9 @@ def bench_latency(count: int) -> bool:
         start = datetime.now(timezone.utc) + timedelta(seconds=3)
         due_at: dict[str, float] = {}
         with Session(ctx.engine) as s:
-            from engine.models import Task
-            from engine.rulestore import active_ruleset, evaluator
-            from engine.timers import sync_timers
+            from engine.core.models import Task
+            from engine.reminders.rulestore import active_ruleset, evaluator
+            from engine.reminders.timers import sync_timers
             tasks = s.exec(select(Task)).all()
             sync_timers(s, evaluator(s, active_ruleset(s), ctx.calendar), tasks, ctx.now(),
                         floor=ctx.now() - timedelta(days=3))

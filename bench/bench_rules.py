@@ -21,12 +21,12 @@ from sqlalchemy import func, update  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from bench.province import build  # noqa: E402
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.models import Notification, Task, Timer  # noqa: E402
-from engine.rulestore import evaluator  # noqa: E402
-from engine.simulate import simulate  # noqa: E402
-from engine.sweep import handle_one_batch, sweep  # noqa: E402
-from engine.timers import sync_all, sync_timers  # noqa: E402
+from engine.core.calendar import WorkCalendar  # noqa: E402
+from engine.core.models import Notification, Task, Timer  # noqa: E402
+from engine.reminders.rulestore import evaluator  # noqa: E402
+from engine.reminders.simulate import simulate  # noqa: E402
+from engine.reminders.sweep import handle_one_batch, sweep  # noqa: E402
+from engine.reminders.timers import sync_all, sync_timers  # noqa: E402
 from rules.loader import load_rules  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 
-from engine.db import init_db, make_engine
-from engine.models import Person, Plan, Task, Unit
+from engine.infra.db import init_db, make_engine
+from engine.core.models import Person, Plan, Task, Unit
 
 T0 = datetime(2024, 12, 20, tzinfo=timezone.utc)
 KINDS = ["date"] * 30 + ["period"] * 18 + ["continuous"] * 6 + ["external"] * 3 + ["event"] * 3

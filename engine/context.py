@@ -7,10 +7,10 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from engine.calendar import WorkCalendar
-from engine.clock import Clock, FixedClock, SystemClock
-from engine.db import init_db, make_engine
-from engine.settings import Settings, load_settings
+from engine.core.calendar import WorkCalendar
+from engine.infra.clock import Clock, FixedClock, SystemClock
+from engine.infra.db import init_db, make_engine
+from engine.infra.settings import Settings, load_settings
 
 
 class AppContext:

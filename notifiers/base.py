@@ -6,7 +6,7 @@
      └── permanent=False   timeouts, disconnects, 4xx SMTP, 429 (retry_after set): retry later
 
 A notifier makes exactly one attempt per call and never loops or sleeps: retries, backoff and
-rate limits belong to the dispatcher (engine/dispatch.py), like Alertmanager's retry stage.
+rate limits belong to the dispatcher (engine/delivery/dispatch.py), like Alertmanager's retry stage.
 """
 
 from __future__ import annotations

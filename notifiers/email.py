@@ -40,7 +40,7 @@ from aiosmtplib import (SMTPAuthenticationError, SMTPException, SMTPResponseExce
                         SMTPServerDisconnected, SMTPTimeoutError)
 from pydantic import SecretStr
 
-from engine.clock import Clock, SystemClock
+from engine.infra.clock import Clock, SystemClock
 from notifiers.base import Message, NotifierError
 from notifiers.ics import deadline_event
 

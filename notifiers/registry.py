@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from engine.settings import Settings
+from engine.infra.settings import Settings
 from notifiers.base import Notifier
 
 

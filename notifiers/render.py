@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.calendar import WorkCalendar
+from engine.core.calendar import WorkCalendar
 from notifiers.base import Recipient
 from notifiers.htmlsplit import telegram_html_problems
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Iterator
 
-from engine.calendar import SendWindow, WorkCalendar
-from engine.models import Person, Plan, Task, Unit
-from engine.names import match_key
-from engine.org import tree_root
+from engine.core.calendar import SendWindow, WorkCalendar
+from engine.core.models import Person, Plan, Task, Unit
+from engine.core.names import match_key
+from engine.core.org import tree_root
 from rules.durations import Duration
 from rules.loader import RuleSet
 from rules.schema import DUE_TRIGGERS, Rule

@@ -14,10 +14,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine import yamlfile
-from engine.errors import FileError, FileErrors
-from engine.models import DOMAINS, DUE_KINDS, ROLES, TASK_KINDS, TASK_STATUSES
-from engine.names import match_key
+from engine.infra import yamlfile
+from engine.infra.errors import FileError, FileErrors
+from engine.core.models import DOMAINS, DUE_KINDS, ROLES, TASK_KINDS, TASK_STATUSES
+from engine.core.names import match_key
 from rules.schema import CHANNELS, DUE_TRIGGERS, TEMPLATES, Defaults, Rule, RuleFile
 
 # Kinds of task that never have a due day, or never a start day.

@@ -76,7 +76,7 @@ def loaded(cli, config_dir):
 
 def db_snapshot(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, to prove a failed command changed nothing."""
-    from engine.db import make_engine
+    from engine.infra.db import make_engine
     engine = make_engine(url)
     with engine.connect() as conn:
         return {table: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{table}"')).all()), key=repr)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from engine.calendar import WorkCalendar
-from engine.db import make_engine, transaction
-from engine.models import Notification, Task, Timer
-from engine.rulestore import active_ruleset, evaluator
-from engine.sweep import sweep
+from engine.core.calendar import WorkCalendar
+from engine.infra.db import make_engine, transaction
+from engine.core.models import Notification, Task, Timer
+from engine.reminders.rulestore import active_ruleset, evaluator
+from engine.reminders.sweep import sweep
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

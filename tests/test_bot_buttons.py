@@ -7,8 +7,8 @@ import re
 
 from sqlmodel import select
 
-from engine.bot.callbacks import Signer
-from engine.models import Ack, Task, TelegramMessage, Timer
+from engine.chat.callbacks import Signer
+from engine.core.models import Ack, Task, TelegramMessage, Timer
 from tests.test_bot_world import AN, IMPORTED, MAI, NAM, NGHIA, world  # noqa: F401  (fixture)
 
 DATA = re.compile(r"[a-z]\.\d+\.[A-Za-z0-9_-]{16}")

@@ -7,13 +7,13 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from engine.bot import actions
-from engine.bot.callbacks import MAX_BYTES, BadCallback, Callback, Signer
-from engine.bot.commands import Chat
-from engine.bot.replies import BotEnv
+from engine.chat import actions
+from engine.chat.callbacks import MAX_BYTES, BadCallback, Callback, Signer
+from engine.chat.commands import Chat
+from engine.chat.replies import BotEnv
 from engine.context import AppContext
-from engine.models import Event, Notification, Task
-from engine.settings import Settings
+from engine.core.models import Event, Notification, Task
+from engine.infra.settings import Settings
 
 
 def test_data_is_short_signed_and_names_its_action_and_target():

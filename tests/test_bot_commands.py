@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.bot import commands
-from engine.bot.callbacks import Signer
-from engine.bot.commands import Chat
-from engine.bot.replies import BotEnv
+from engine.chat import commands
+from engine.chat.callbacks import Signer
+from engine.chat.commands import Chat
+from engine.chat.replies import BotEnv
 from engine.context import AppContext
 from tests.test_bot_world import AN, MAI, NAM, NGHIA, world  # noqa: F401  (fixture)
 

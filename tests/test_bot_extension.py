@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlmodel import select
 
-from engine.models import ExtensionRequest, Timer
+from engine.core.models import ExtensionRequest, Timer
 from tests.test_bot_world import AN, IMPORTED, MAI, NAM, NGHIA, world  # noqa: F401  (fixture)
 
 ASKED = "2025-10-09T08:00+07:00"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from engine.models import TelegramLink
+from engine.core.models import TelegramLink
 from tests.test_bot_world import IMPORTED, MAI, NGHIA, world  # noqa: F401  (fixture)
 
 NEW_CHAT = 555000111

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from engine.db import make_engine
-from engine.models import Event, Notification, Person, Task
+from engine.infra.db import make_engine
+from engine.core.models import Event, Notification, Person, Task
 from tests.fakes.telegram_api import telegram_api
 
 NGHIA, MAI, AN, NAM = 100000012, 100000011, 100000001, 100000013
@@ -94,7 +94,7 @@ class BotWorld:
     def act(self, chat: int, title: str, action: str) -> dict:
         """Press the `action` button (start, done, extend, ack, details) for the task called `title` on
         the latest message about it, whether it came alone or in a digest; returns that message."""
-        from engine.bot.keyboards import LABELS
+        from engine.chat.keyboards import LABELS
 
         message = self.said(chat, title)
         single, short = LABELS[action]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import SendWindow, WorkCalendar
+from engine.core.calendar import SendWindow, WorkCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()

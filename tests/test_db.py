@@ -2,7 +2,7 @@
 
 from sqlalchemy import inspect, text
 
-from engine.db import init_db, make_engine
+from engine.infra.db import init_db, make_engine
 
 
 def test_init_adds_columns_missing_from_an_older_database(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.deadlines import FREQS, KINDS, DueSpec, Recurrence, parse_deadline
+from engine.core.deadlines import FREQS, KINDS, DueSpec, Recurrence, parse_deadline
 
 D = date.fromisoformat
 H2_2025 = (date(2025, 7, 1), date(2025, 12, 31))  # Hùng Thắng plans only the second half of 2025

@@ -10,8 +10,8 @@ import icalendar
 import pytest
 from sqlmodel import select
 
-from engine.db import make_engine, transaction
-from engine.models import Event, Notification, Person
+from engine.infra.db import make_engine, transaction
+from engine.core.models import Event, Notification, Person
 from tests.conftest import FIXTURES, ROOT
 from tests.fakes.smtp import RejectingHandler, SlowHandler, SMTPServer, free_port, smtp_server
 from tests.fakes.telegram_api import telegram_api

@@ -10,8 +10,8 @@ from email.utils import parseaddr
 import pytest
 from icalendar import Calendar
 
-from engine.clock import FixedClock
-from engine.settings import Settings
+from engine.infra.clock import FixedClock
+from engine.infra.settings import Settings
 from notifiers.base import Message, NotifierError, Recipient
 from notifiers.email import EmailNotifier
 from tests.fakes.smtp import (DisconnectingHandler, FailingHandler, RejectingHandler, SlowHandler,

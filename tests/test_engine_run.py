@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from engine.db import make_engine, transaction
-from engine.models import Notification
+from engine.infra.db import make_engine, transaction
+from engine.core.models import Notification
 from tests.conftest import ROOT
 from tests.fakes.smtp import SlowHandler, smtp_server
 from tests.fakes.telegram_api import telegram_api

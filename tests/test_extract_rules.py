@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from engine.plans.extract import ExtractError, extract_plan
-from engine.plans.extract.units import clean_unit, split_units
+from engine.plans.read.units import clean_unit, split_units
 from engine.plans.schema import PlanFile
 
 HEADER = "UBND XÃ HÒA PHONG\nKẾ HOẠCH\nCải cách hành chính năm 2025\nI. MỤC ĐÍCH, YÊU CẦU\nNâng cao hiệu quả.\n"

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from ruamel.yaml import YAML
 
-from engine.db import init_db, make_engine
+from engine.infra.db import init_db, make_engine
 from engine.plans.extract import Extraction, extract_plan
-from engine.plans.extract.text import fold
+from engine.plans.read.text import fold
 from engine.plans.importer import import_plan
 from engine.plans.schema import PlanFile
 from tests.conftest import FIXTURES, ROOT

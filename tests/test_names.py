@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from engine.names import match_key, slug
+from engine.core.names import match_key, slug
 
 
 @pytest.mark.parametrize("a, b", [

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from engine.db import init_db, make_engine, transaction
-from engine.errors import FileErrors
-from engine.models import Person, Unit
-from engine.org import UnitDirectory, check_org, load_org, read_org
+from engine.infra.db import init_db, make_engine, transaction
+from engine.infra.errors import FileErrors
+from engine.core.models import Person, Unit
+from engine.core.org import UnitDirectory, check_org, load_org, read_org
 from tests.conftest import db_snapshot
 
 NOW = __import__("datetime").datetime(2025, 7, 1, 8, 0, tzinfo=__import__("datetime").timezone.utc)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="DONDOC_TEST_POSTGRES_URL is 
 
 @pytest.fixture
 def pg(cli, monkeypatch):
-    from engine.db import make_engine
+    from engine.infra.db import make_engine
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS dondoc_test CASCADE"))
@@ -54,12 +54,12 @@ def test_two_engines_on_postgresql_share_the_work_without_doing_anything_twice(p
 
     from sqlmodel import Session, select
 
-    from engine.calendar import WorkCalendar
-    from engine.db import make_engine
-    from engine.dispatch import DispatchConfig, claim
-    from engine.models import Notification
-    from engine.rulestore import active_ruleset, evaluator
-    from engine.sweep import handle_one_batch
+    from engine.core.calendar import WorkCalendar
+    from engine.infra.db import make_engine
+    from engine.delivery.dispatch import DispatchConfig, claim
+    from engine.core.models import Notification
+    from engine.reminders.rulestore import active_ruleset, evaluator
+    from engine.reminders.sweep import handle_one_batch
 
     cli, url = pg
     cli("org", "load")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.calendar import WorkCalendar
+from engine.core.calendar import WorkCalendar
 from notifiers.base import Recipient
 from notifiers.htmlsplit import telegram_html_problems
 from notifiers.render import (TEMPLATES, Notice, RenderError, Renderer, countdown, long_date,

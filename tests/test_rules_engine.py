@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from engine.db import transaction
-from engine.models import Event, Notification, Timer
-from engine.rulestore import active_ruleset, evaluator
-from engine.sweep import handle_one_batch
+from engine.infra.db import transaction
+from engine.core.models import Event, Notification, Timer
+from engine.reminders.rulestore import active_ruleset, evaluator
+from engine.reminders.sweep import handle_one_batch
 from tests.rules_world import World, at, fired
 
 REMINDERS = """

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import FileErrors
-from engine.settings import load_settings
-from engine.rulestore import read_rules
+from engine.infra.errors import FileErrors
+from engine.infra.settings import load_settings
+from engine.reminders.rulestore import read_rules
 from rules.durations import Duration, parse_duration
 from tests.conftest import FIXTURES, ROOT
 

@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.errors import DondocError, FileError
-from engine.settings import load_settings
+from engine.infra.errors import DondocError, FileError
+from engine.infra.settings import load_settings
 
 
 def test_defaults_apply_without_a_settings_file(env, config_dir):

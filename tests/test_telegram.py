@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from engine.settings import Settings
+from engine.infra.settings import Settings
 from notifiers.base import Message, NotifierError, Recipient
 from notifiers.htmlsplit import split_html, telegram_html_problems, units
 from notifiers.telegram import TelegramNotifier

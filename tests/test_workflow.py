@@ -3,11 +3,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import WorkCalendar
-from engine.db import init_db, make_engine, transaction
-from engine.errors import WorkflowError
-from engine.models import Person, Plan, Task
-from engine.workflow import Actor, classify, extend, transition
+from engine.core.calendar import WorkCalendar
+from engine.infra.db import init_db, make_engine, transaction
+from engine.infra.errors import WorkflowError
+from engine.core.models import Person, Plan, Task
+from engine.core.workflow import Actor, classify, extend, transition
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()

@@ -12,8 +12,8 @@ from rich.console import Console
 from sqlmodel import Session
 
 from engine.context import AppContext
-from engine.errors import DondocError
-from engine.models import Task
+from engine.infra.errors import DondocError
+from engine.core.models import Task
 
 app = typer.Typer(help="dondoc: đôn đốc thực hiện kế hoạch CCHC (reminders for commune plans).",
                   no_args_is_help=True, add_completion=False)
@@ -57,7 +57,7 @@ def parse_moment(value: Optional[str], option: str = "--now") -> Optional[dateti
 
 def sync_task_timers(c: AppContext, session: Session, tasks: Iterable[Task] | None) -> None:
     """Recompute the timers of changed tasks (None: of every task) with the active rules, if any."""
-    from engine.rulestore import sync_with_active_rules
+    from engine.reminders.rulestore import sync_with_active_rules
 
     sync_with_active_rules(session, c.calendar, tasks, c.now())
 

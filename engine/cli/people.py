@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out
-from engine.db import transaction
-from engine.queries import find_person
+from engine.infra.db import transaction
+from engine.core.queries import find_person
 
 people_app = typer.Typer(help="Cán bộ (people): link their Telegram through the bot.", no_args_is_help=True)
 app.add_typer(people_app, name="people")
@@ -16,7 +16,7 @@ app.add_typer(people_app, name="people")
 def invite(ctx: typer.Context, person: str = typer.Argument(..., metavar="PERSON", help="Person id from org.yaml."),
            as_json: bool = JsonOpt) -> None:
     """Mã liên kết Telegram (a one-time link code, valid 7 days, for PERSON to link their chat)."""
-    from engine.bot.linking import create_invite
+    from engine.chat.linking import create_invite
 
     c = ctx_of(ctx)
     tz = c.settings.tz

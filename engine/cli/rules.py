@@ -12,10 +12,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from engine.cli.app import JsonOpt, ctx_of, emit, err, out, parse_moment, rules_app
-from engine.db import transaction
-from engine.errors import FileError, FileErrors
-from engine.queries import find_plan, get_task
-from engine.rulestore import read_rules, reload_rules, rules_file
+from engine.infra.db import transaction
+from engine.infra.errors import FileError, FileErrors
+from engine.core.queries import find_plan, get_task
+from engine.reminders.rulestore import read_rules, reload_rules, rules_file
 
 RulesOpt = typer.Option(None, "--rules", help="Rules file to use instead of config/rules.yaml.")
 
@@ -84,7 +84,7 @@ def rules_simulate(ctx: typer.Context,
                    plan: Optional[str] = typer.Option(None, "--plan", help="Only this plan (id or code)."),
                    rules: Optional[Path] = RulesOpt, as_json: bool = JsonOpt) -> None:
     """Chạy thử quy tắc (list every notification the rules would create; nothing is sent or written)."""
-    from engine.simulate import simulate, weekly
+    from engine.reminders.simulate import simulate, weekly
 
     c = ctx_of(ctx)
     tz = c.settings.tz
@@ -124,7 +124,7 @@ def rules_explain(ctx: typer.Context, task_id: int = typer.Argument(..., metavar
                   at: Optional[str] = typer.Option(None, "--at", help="As of this moment (default: now)."),
                   rules: Optional[Path] = RulesOpt, as_json: bool = JsonOpt) -> None:
     """Giải thích quy tắc cho một nhiệm vụ (which rules match, when they fire next, and why not)."""
-    from engine.simulate import explain
+    from engine.reminders.simulate import explain
 
     c = ctx_of(ctx)
     moment = parse_moment(at, "--at") or c.now()

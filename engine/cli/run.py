@@ -14,13 +14,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out, outbox_app
-from engine.db import transaction
-from engine.errors import DondocError
-from engine.models import NOTIFICATION_STATUSES, Notification, Task
+from engine.infra.db import transaction
+from engine.infra.errors import DondocError
+from engine.core.models import NOTIFICATION_STATUSES, Notification, Task
 
 
 def _daemon(c, console_stream=None):
-    from engine.scheduler import Daemon
+    from engine.daemon import Daemon
     from notifiers.registry import build_notifiers
     from notifiers.render import Renderer
 
@@ -36,7 +36,7 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
                                                                             "nothing is pending, exit (for cron)."),
         as_json: bool = JsonOpt) -> None:
     """Chạy bộ máy nhắc việc (run the engine: sweep timers, send notifications)."""
-    from engine.scheduler import install_signal_handlers
+    from engine.daemon import install_signal_handlers
 
     c = ctx_of(ctx)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -122,8 +122,8 @@ def outbox_retry(ctx: typer.Context, ids: Optional[list[int]] = typer.Argument(N
 @app.command("check")
 def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
     """Kiểm tra cấu hình (settings, org, rules, templates, and each channel without sending)."""
-    from engine.org import read_org
-    from engine.rulestore import read_rules
+    from engine.core.org import read_org
+    from engine.reminders.rulestore import read_rules
     from notifiers.registry import build_notifiers
     from notifiers.render import Renderer
 

@@ -8,11 +8,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from engine import org as orgfile
+from engine.core import org as orgfile
 from engine.cli.app import JsonOpt, app, ctx_of, deadline_app, emit, err, org_app, out, plan_app, sync_task_timers
-from engine.db import transaction
+from engine.infra.db import transaction
 from engine.plans.importer import ImportReport, import_plan
-from engine.queries import Lookup, select_tasks
+from engine.core.queries import Lookup, select_tasks
 
 
 @app.command()
@@ -156,7 +156,7 @@ def deadline_parse(ctx: typer.Context, text: str = typer.Argument(..., help="The
                    year: Optional[int] = typer.Option(None, "--year", help="Plan year (default: this year)."),
                    as_json: bool = JsonOpt) -> None:
     """Đọc thời hạn (read a Vietnamese deadline phrase into dates)."""
-    from engine.deadlines import parse_deadline
+    from engine.core.deadlines import parse_deadline
     c = ctx_of(ctx)
     spec = parse_deadline(text, year or c.today().year,
                           before_is_exclusive=c.settings.deadlines.before_is_exclusive).to_json()

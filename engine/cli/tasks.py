@@ -10,11 +10,11 @@ from rich.table import Table
 from sqlmodel import select
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out, sync_task_timers, task_app
-from engine.db import transaction
-from engine.errors import DondocError
-from engine.models import TASK_STATUSES, Event
-from engine.queries import Lookup, event_json, find_person, get_task, select_tasks, status_report, task_json
-from engine.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, classify, extend, transition
+from engine.infra.db import transaction
+from engine.infra.errors import DondocError
+from engine.core.models import TASK_STATUSES, Event
+from engine.core.queries import Lookup, event_json, find_person, get_task, select_tasks, status_report, task_json
+from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, classify, extend, transition
 
 
 @app.command()
@@ -128,8 +128,8 @@ def task_extend(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="
 def task_ack(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID"), by: str = ByOpt,
              note: Optional[str] = NoteOpt) -> None:
     """Xác nhận đã nhận báo cáo vượt cấp (acknowledge the task's escalations)."""
-    from engine.escalation import acknowledge
-    from engine.rulestore import evaluator, require_ruleset
+    from engine.reminders.escalation import acknowledge
+    from engine.reminders.rulestore import evaluator, require_ruleset
 
     c = ctx_of(ctx)
     with transaction(c.engine) as session:

@@ -14,16 +14,16 @@ from typing import Any, Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engine import yamlfile
-from engine.db import transaction
-from engine.deadlines import parse_deadline
-from engine.errors import FileError, FileErrors
-from engine.models import Person, Plan, Task
-from engine.names import match_key, nfc
-from engine.org import UnitDirectory
+from engine.infra import yamlfile
+from engine.infra.db import transaction
+from engine.core.deadlines import parse_deadline
+from engine.infra.errors import FileError, FileErrors
+from engine.core.models import Person, Plan, Task
+from engine.core.names import match_key, nfc
+from engine.core.org import UnitDirectory
 from engine.plans.occurrences import TaskSpec, specs_for
 from engine.plans.schema import PlanFile
-from engine.workflow import Actor, record, transition
+from engine.core.workflow import Actor, record, transition
 
 IMPORT = Actor("import", "import")
 

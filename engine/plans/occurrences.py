@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.deadlines import DueSpec
-from engine.names import nfc
+from engine.core.deadlines import DueSpec
+from engine.core.names import nfc
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

@@ -7,8 +7,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.models import DOMAINS
-from engine.names import match_key
+from engine.core.models import DOMAINS
+from engine.core.names import match_key
 
 # Admins may write a domain as its id or as the Vietnamese heading the plan uses.
 _DOMAIN_WORDS = {match_key(label): key for key, label in DOMAINS.items()}

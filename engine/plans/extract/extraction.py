@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.deadlines import DueSpec, parse_deadline
+from engine.core.deadlines import DueSpec, parse_deadline
 from engine.plans.extract.model import PlanDraft, ReportDraft, ReviewItem, TaskDraft
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.plans.extract.assignment import topic_leads, unit_blocks
+from engine.plans.prose.assignment import topic_leads, unit_blocks
 from engine.plans.extract.extraction import Extraction
-from engine.plans.extract.flat import find_appendix, narrow_tasks
-from engine.plans.extract.metadata import read_metadata
+from engine.plans.tables.flat import find_appendix, narrow_tasks
+from engine.plans.prose.metadata import read_metadata
 from engine.plans.extract.model import ExtractError, ReviewItem, TaskDraft
-from engine.plans.extract.outline import build_items, build_sections
-from engine.plans.extract.prose import prose_tasks, skipped_prose
-from engine.plans.extract.readers import read_source
-from engine.plans.extract.reports import find_reports
-from engine.plans.extract.tables import Running, table_tasks
-from engine.plans.extract.wide import is_wide, wide_tasks
+from engine.plans.prose.outline import build_items, build_sections
+from engine.plans.prose.items import prose_tasks, skipped_prose
+from engine.plans.read.readers import read_source
+from engine.plans.prose.reports import find_reports
+from engine.plans.tables.rows import Running, table_tasks
+from engine.plans.tables.wide import is_wide, wide_tasks
 
 _APPENDIX_WINS = ("the plan lists its tasks in the appendix table; the prose items of this section "
                   "were not taken as tasks, to avoid counting them twice")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from engine.errors import DondocError
+from engine.infra.errors import DondocError
 
 
 class ExtractError(DondocError):

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from engine.models import DOMAINS
-from engine.plans.extract.text import clean
+from engine.core.models import DOMAINS
+from engine.plans.read.text import clean
 
 if TYPE_CHECKING:
     from engine.plans.extract.extraction import Extraction

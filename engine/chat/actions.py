@@ -1,0 +1,296 @@
+"""Button presses, as pure functions: verify, check who and whether it still applies, act, and
+say how the pressed message should read afterwards.
+
+Every press is answered. Nothing changes when the data is forged (bad signature), foreign (the
+presser is not linked, or not the person the button is for) or stale (the task is already done,
+the escalation already acknowledged, the request already decided).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from engine.chat.callbacks import BadCallback
+from engine.chat.commands import Chat, who
+from engine.chat.keyboards import target_of, without
+from engine.chat.replies import BotEnv, Edit, Outcome, day, esc, stamp
+from engine.infra.errors import WorkflowError
+from engine.reminders.escalation import ack_level, acknowledge, held_levels
+from engine.core.models import Ack, BotDialog, DOMAINS, Event, ExtensionRequest, Notification, Person, Plan, Task, \
+    TelegramMessage, Unit
+from engine.reminders.rulestore import active_ruleset, evaluator
+from engine.core.workflow import STATE_LABELS, Actor, classify, transition
+from notifiers.htmlsplit import TELEGRAM_LIMIT, units
+from notifiers.render import countdown, long_date, relative_phrase, status_label
+
+DIALOG_LIFETIME = timedelta(hours=2)
+FORGED = "⚠️ Nút này không hợp lệ hoặc đã hết hiệu lực. (Invalid button.)"
+NOT_LINKED = "Tài khoản Telegram này chưa liên kết với dondoc; gõ /trogiup để biết cách liên kết."
+
+
+def press(session: Session, env: BotEnv, chat: Chat, message_id: int | None, data: str | None,
+          fallback_html: str | None, now: datetime) -> Outcome:
+    """Handle one button press (callback query) on a message dondoc sent."""
+    try:
+        cb = env.signer.decode(data)
+    except BadCallback:
+        return Outcome(FORGED, alert=True)
+    person = who(session, chat)
+    if person is None:
+        return Outcome(NOT_LINKED, alert=True)
+    where = Where(chat.chat_id, message_id, fallback_html)
+    if cb.action in ("approve", "refuse"):
+        from engine.chat.extensions import decide
+        return decide(session, env, person, cb.target, cb.action == "approve", where, now)
+    row = session.get(Notification, cb.target)
+    task = session.get(Task, row.task_id) if row else None
+    if row is None or task is None:
+        return Outcome("Không tìm thấy thông báo này. (Unknown notification.)", alert=True)
+    return ACTIONS[cb.action](session, env, person, row, task, where, now)
+
+
+class Where:
+    """The pressed message: chat, message id, and its text as Telegram showed it (a fallback)."""
+
+    def __init__(self, chat_id: str, message_id: int | None, fallback_html: str | None = None):
+        self.chat_id, self.message_id, self.fallback_html = str(chat_id), message_id, fallback_html
+
+
+def edit_after(session: Session, where: Where, targets: set[int], line: str, now: datetime) -> Edit | None:
+    """The pressed message with `line` added and the buttons acting on `targets` gone."""
+    if where.message_id is None:
+        return None
+    sent = session.exec(select(TelegramMessage).where(TelegramMessage.chat_id == where.chat_id,
+                                                      TelegramMessage.message_id == where.message_id)).first()
+    if sent is None:
+        # Sent before dondoc kept its messages: rebuild from what Telegram shows, drop every button.
+        base = where.fallback_html or ""
+        text = f"{base}\n\n{line}" if base else line
+        return Edit(where.chat_id, where.message_id, text if units(text) <= TELEGRAM_LIMIT else None, ())
+    number = _row_number(sent.buttons, targets)
+    rows = without(sent.buttons, targets)
+    text = f"{sent.html}\n\n{number}{line}"
+    if units(text) > TELEGRAM_LIMIT:
+        text = None        # no room for the line: only the buttons change; the answer says the rest
+    else:
+        sent.html = text
+    sent.buttons = [[list(b) for b in r] for r in rows]
+    sent.edited_at = now
+    session.add(sent)
+    return Edit(where.chat_id, where.message_id, text, rows)
+
+
+def _row_number(rows, targets: set[int]) -> str:
+    """'Việc 2: ' for a digest row ("2 · Xong"), '' for a single message."""
+    for row in rows:
+        for label, data in row:
+            if target_of(str(data)) in targets:
+                m = re.match(r"^(\d+) · ", str(label))
+                return f"Việc {m.group(1)}: " if m else ""
+    return ""
+
+
+def same_task(session: Session, row: Notification) -> set[int]:
+    """The notifications in the same message about the same task: an action answers them all."""
+    if row.telegram_message_id is None:
+        return {row.id}
+    return {n.id for n in session.exec(select(Notification).where(
+        Notification.telegram_message_id == row.telegram_message_id, Notification.task_id == row.task_id))} | {row.id}
+
+
+def _done_line(icon: str, what: str, person: Person, now: datetime, env: BotEnv) -> str:
+    return f"{icon} <b>{what}</b> – {esc(person.name)}, {stamp(now, env.tz)}"
+
+
+def _stale_status(task: Task) -> str | None:
+    if task.status == "done":
+        return "Nhiệm vụ này đã hoàn thành; nút không còn hiệu lực. (Task already done.)"
+    if task.status == "cancelled":
+        return "Nhiệm vụ này đã bị hủy; nút không còn hiệu lực. (Task cancelled.)"
+    return None
+
+
+def _for_assignee(person: Person, task: Task, session: Session) -> str | None:
+    if task.assignee_id == person.id:
+        return None
+    assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
+    name = assignee.name if assignee else "người thực hiện"
+    return f"Nút này dành cho người thực hiện nhiệm vụ ({name}). (Not your task.)"
+
+
+def start(session, env, person, row, task, where, now) -> Outcome:
+    """Đang thực hiện: open -> in_progress."""
+    problem = _for_assignee(person, task, session) or _stale_status(task)
+    if problem is None and task.status == "in_progress":
+        problem = "Nhiệm vụ đã ở trạng thái đang thực hiện. (Already in progress.)"
+    if problem:
+        return Outcome(problem, alert=True)
+    transition(session, task, "in_progress", Actor.of(person, "telegram"), now)
+    env.sync(session, task, now)
+    out = Outcome("Đã ghi nhận: đang thực hiện.")
+    line = _done_line("▶️", "Đang thực hiện", person, now, env)
+    edit = edit_after(session, where, same_task(session, row), line, now)
+    out.edits += [edit] if edit else []
+    return out
+
+
+def done(session, env, person, row, task, where, now) -> Outcome:
+    """Đã hoàn thành: -> done, then offer to take a note in a reply."""
+    problem = _for_assignee(person, task, session) or _stale_status(task)
+    if problem:
+        return Outcome(problem, alert=True)
+    transition(session, task, "done", Actor.of(person, "telegram"), now)
+    env.sync(session, task, now)
+    out = Outcome("Đã ghi nhận: hoàn thành.")
+    line = _done_line("✅", "Đã hoàn thành", person, now, env)
+    edit = edit_after(session, where, same_task(session, row), line, now)
+    out.edits += [edit] if edit else []
+    open_dialog(session, where.chat_id, person, "done_note", task, row, now)
+    out.say(where.chat_id, f"✅ Đã ghi nhận hoàn thành nhiệm vụ <b>{esc(task.title)}</b>.\n"
+                           f"Nếu cần, đồng chí trả lời tin này để ghi chú kết quả (ví dụ: số văn bản, nơi lưu "
+                           f"hồ sơ); gõ /boqua để bỏ qua.", force_reply=True)
+    return out
+
+
+def ask_extension(session, env, person, row, task, where, now) -> Outcome:
+    """Xin gia hạn: ask for the new date (and a reason) in the chat."""
+    problem = _for_assignee(person, task, session) or _stale_status(task)
+    if problem:
+        return Outcome(problem, alert=True)
+    pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
+                                                          ExtensionRequest.status == "pending")).first()
+    if pending is not None:
+        return Outcome(f"Đã có đề nghị gia hạn đến {day(pending.new_due)} đang chờ duyệt. "
+                       f"(A request is already pending.)", alert=True)
+    open_dialog(session, where.chat_id, person, "extend_date", task, row, now,
+                {"message_id": where.message_id})
+    out = Outcome("Đồng chí nhập ngày hạn mới.")
+    return out.say(where.chat_id, f"⏳ <b>Xin gia hạn</b>: {esc(task.title)}\n"
+                                  f"Hạn hiện tại: {long_date(task.due)}.\n"
+                                  f"Đồng chí trả lời tin này với ngày hạn mới (ngày/tháng/năm), có thể kèm lý do "
+                                  f"trên cùng dòng, ví dụ: <code>25/10/2025 chờ số liệu của các thôn</code>. "
+                                  f"Gõ /boqua để thôi.", force_reply=True)
+
+
+def ack(session, env, person, row, task, where, now) -> Outcome:
+    """Đã nhận: acknowledge the task's escalations (engine.reminders.escalation.acknowledge)."""
+    if _stale_status(task):
+        return Outcome(_stale_status(task), alert=True)
+    rs = active_ruleset(session)
+    if rs is None:
+        return Outcome("Chưa có quy tắc nhắc việc nào đang áp dụng. (No active rules.)", alert=True)
+    ev = evaluator(session, rs, env.calendar)
+    if ack_level(ev, task, person) == 0:
+        return Outcome("Đồng chí không phải người nhận cảnh báo này. (Not for you.)", alert=True)
+    held = held_levels(session, {task.id: task}, now).get(task.id, 0)
+    if held and row.level >= held:
+        last = session.exec(select(Ack).where(Ack.task_id == task.id).order_by(Ack.id.desc())).first()
+        by = session.get(Person, last.person_id) if last else None
+        return Outcome(f"Cảnh báo này đã được xác nhận ({by.name if by else '—'}, {stamp(last.at, env.tz)}). "
+                       f"(Already acknowledged.)", alert=True)
+    try:
+        given = acknowledge(session, ev, task, person, now, channel="telegram")
+    except WorkflowError as exc:
+        return Outcome(str(exc), alert=True)
+    env.sync(session, task, now)
+    until = given.expires_at.astimezone(env.tz)
+    out = Outcome(f"Đã xác nhận cảnh báo cấp {given.level}.")
+    edit = edit_after(session, where, same_task(session, row), _done_line("👁", "Đã nhận", person, now, env)
+                      + f" (cảnh báo cấp {given.level} trở lên tạm dừng đến {until:%d/%m/%Y})", now)
+    out.edits += [edit] if edit else []
+    return out
+
+
+EVENT_WORDS = {"created": "tạo nhiệm vụ", "updated": "cập nhật từ kế hoạch", "started": "bắt đầu thực hiện",
+               "paused": "tạm dừng", "done": "hoàn thành", "reopened": "mở lại", "cancelled": "hủy",
+               "restored": "khôi phục", "extended": "gia hạn", "acknowledged": "xác nhận cảnh báo",
+               "extension_requested": "xin gia hạn", "extension_refused": "từ chối gia hạn",
+               "note": "ghi chú"}
+
+
+def details(session, env, person, row, task, where, now) -> Outcome:
+    """Xem chi tiết: the task, its state and its latest events, as a new message."""
+    allowed = (row.person_id == person.id or task.assignee_id == person.id
+               or {"supervisor", "chairman", "admin"} & set(person.roles))
+    if not allowed:
+        return Outcome("Đồng chí không phải người nhận thông báo này. (Not for you.)", alert=True)
+    return Outcome().say(where.chat_id, task_details(session, env, task, now))
+
+
+def task_details(session: Session, env: BotEnv, task: Task, now: datetime) -> str:
+    """A task as a Telegram message: what, who, when, where it stands, what happened last."""
+    today = now.astimezone(env.tz).date()
+    plan = session.get(Plan, task.plan_id)
+    lead = session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
+    support = [u.name for u in (session.get(Unit, i) for i in task.support_unit_ids) if u]
+    assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
+    c = classify(task, today, env.calendar, env.tz, env.soon_days)
+    lines = [f"ℹ️ <b>{esc(task.title)}</b>",
+             f"Nhiệm vụ {esc(task.ref)} (#{task.id}) – {esc(plan.title if plan else '')}",
+             f"Lĩnh vực: {esc(DOMAINS.get(task.domain, task.domain))}",
+             f"Đơn vị chủ trì: {esc(lead.name if lead else 'chưa xác định')}"
+             + (f"; phối hợp: {esc(', '.join(support))}" if support else ""),
+             f"Người thực hiện: {esc(assignee.name if assignee else 'chưa phân công')}",
+             f"Thời hạn theo kế hoạch: <i>{esc(task.deadline or 'không ghi')}</i>"]
+    if task.due:
+        left, overdue = countdown(env.calendar, task.due, today)
+        extra = f" (gia hạn từ {day(task.due_planned)})" if task.due_planned and task.due != task.due_planned else ""
+        lines.append(f"Ngày đến hạn: {long_date(task.due)}{extra} – "
+                     f"{relative_phrase(task.due, today, left, overdue)}")
+    state = STATE_LABELS.get(c.state, "Đã hủy")
+    lines.append(f"Tình trạng: <b>{state}</b> ({status_label(task.status)})")
+    if task.product:
+        lines.append(f"Sản phẩm: {esc(task.product)}")
+    events = session.exec(select(Event).where(Event.task_id == task.id).order_by(Event.id.desc()).limit(5)).all()
+    if events:
+        lines += ["", "<b>Gần đây</b>:"]
+        for e in reversed(events):
+            at = e.at.astimezone(env.tz)
+            lines.append(f"• {at:%d/%m %H:%M} {EVENT_WORDS.get(e.kind, e.kind)} – {esc(e.actor)} ({e.channel})")
+    return "\n".join(lines)
+
+
+ACTIONS = {"start": start, "done": done, "extend": ask_extension, "ack": ack, "details": details}
+
+
+# -- dialogs: what the bot asked and is waiting for ------------------------------------
+
+def open_dialog(session: Session, chat_id: str, person: Person, kind: str, task: Task,
+                row: Notification | None, now: datetime, data: dict | None = None) -> BotDialog:
+    """Remember the question just asked in this chat (one at a time: a new one replaces it)."""
+    dialog = session.get(BotDialog, chat_id) or BotDialog(chat_id=chat_id, person_id=person.id, kind=kind,
+                                                          task_id=task.id, started_at=now, expires_at=now)
+    dialog.person_id, dialog.kind, dialog.task_id = person.id, kind, task.id
+    dialog.notification_id = row.id if row else None
+    dialog.data, dialog.started_at, dialog.expires_at = data or {}, now, now + DIALOG_LIFETIME
+    session.add(dialog)
+    return dialog
+
+
+def reply(session: Session, env: BotEnv, chat: Chat, text: str, now: datetime) -> Outcome:
+    """A text message: the answer to the bot's pending question, if there is one."""
+    from engine.chat.commands import NOT_LINKED as HOW_TO_LINK, not_understood
+    from engine.chat.extensions import take_date, take_reason
+
+    person = who(session, chat)
+    if person is None:
+        return Outcome().say(chat.chat_id, HOW_TO_LINK)
+    dialog = session.get(BotDialog, chat.chat_id)
+    if dialog is not None and (dialog.expires_at <= now or dialog.person_id != person.id):
+        session.delete(dialog)
+        dialog = None
+    if dialog is None:
+        return not_understood(session, env, chat, now)
+    task = session.get(Task, dialog.task_id)
+    text = text.strip()
+    if dialog.kind == "done_note":
+        from engine.core.workflow import record
+        record(session, "note", Actor.of(person, "telegram"), now, task, {"note": text, "after": "done"})
+        session.delete(dialog)
+        return Outcome().say(chat.chat_id, "📝 Đã lưu ghi chú vào lịch sử nhiệm vụ.")
+    if dialog.kind == "extend_date":
+        return take_date(session, env, person, dialog, task, text, now)
+    return take_reason(session, env, person, dialog, task, text, now)

@@ -1,0 +1,277 @@
+"""The bot's commands, as pure functions: (session, env, chat, args..., now) -> Outcome.
+
+    /start [CODE]   link this chat (private chats only), or greet     English: /start
+    /viec           my open tasks, overdue first                      /tasks
+    /quahan         overdue tasks of the units I head (chairman: all) /overdue
+    /baocao         status counts of my unit (chairman: by unit)      /report
+    /huy            unlink this chat                                  /unlink
+    /boqua          drop the question the bot is waiting on           /cancel
+    /trogiup        help                                              /help
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from engine.chat.linking import person_for_chat, redeem, unlink
+from engine.chat.replies import BotEnv, Outcome, day, esc
+from engine.core.models import BotDialog, Person, Task, Unit
+from engine.core.queries import counted, status_report
+from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, classify
+from notifiers.render import countdown, long_date, relative_phrase, status_label
+
+COMMANDS = [  # (Vietnamese, English alias, description for setMyCommands)
+    ("viec", "tasks", "Việc của tôi (chưa hoàn thành)"),
+    ("quahan", "overdue", "Việc quá hạn của đơn vị tôi phụ trách"),
+    ("baocao", "report", "Báo cáo tình hình thực hiện"),
+    ("trogiup", "help", "Hướng dẫn sử dụng"),
+    ("huy", "unlink", "Hủy liên kết Telegram với dondoc"),
+    ("boqua", "cancel", "Bỏ qua câu hỏi bot đang chờ"),
+]
+LIST_LIMIT = 30
+STATE_ICONS = {"done_on_time": "✅", "done_late": "☑️", "open_in_time": "🟢", "open_overdue": "🔴",
+               "no_deadline": "⚪"}
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Where an update came from: the chat, the user in it, and whether it is a private chat."""
+
+    chat_id: str
+    user_id: str | None = None
+    private: bool = True
+
+
+def who(session: Session, chat: Chat) -> Person | None:
+    """The person behind an update: the user's own chat first, then the (group) chat."""
+    return person_for_chat(session, chat.user_id, chat.chat_id)
+
+
+HELP = (
+    "📌 <b>dondoc – đôn đốc thực hiện kế hoạch</b>\n"
+    "/viec – việc của tôi chưa hoàn thành, việc quá hạn lên trước\n"
+    "/quahan – việc quá hạn của các đơn vị đồng chí phụ trách (Chủ tịch: mọi đơn vị)\n"
+    "/baocao – tình hình thực hiện của đơn vị (Chủ tịch: theo từng đơn vị)\n"
+    "/huy – hủy liên kết Telegram này với dondoc\n"
+    "/boqua – bỏ qua câu hỏi bot đang chờ\n"
+    "/trogiup – hướng dẫn này\n\n"
+    "Trên tin nhắc việc: ▶️ Đang thực hiện · ✅ Đã hoàn thành · ⏳ Xin gia hạn.\n"
+    "Trên cảnh báo quá hạn: 👁 Đã nhận · ℹ️ Xem chi tiết.\n"
+    "<i>English: /tasks /overdue /report /unlink /cancel /help</i>"
+)
+NOT_LINKED = (
+    "👋 Xin chào! Đây là bot nhắc việc <b>dondoc</b> của UBND xã.\n"
+    "Tài khoản Telegram này chưa được liên kết với cán bộ nào. Đề nghị quản trị viên dondoc gửi "
+    "đồng chí đường dẫn liên kết (lệnh <code>dondoc people invite</code>), rồi bấm vào đường dẫn "
+    "hoặc gõ <code>/start MÃ-LIÊN-KẾT</code> tại đây.\n"
+    "<i>This chat is not linked yet: ask your dondoc admin for an invite link.</i>"
+)
+LINK_REFUSED = {
+    "unknown": "❌ Mã liên kết không đúng. Đề nghị kiểm tra lại hoặc xin quản trị viên mã mới.\n"
+               "<i>Unknown link code.</i>",
+    "used": "❌ Mã liên kết này đã được sử dụng hoặc đã được thay bằng mã mới. Đề nghị xin quản trị "
+            "viên mã mới.\n<i>This code was already used.</i>",
+    "expired": "❌ Mã liên kết đã hết hạn (mã có hiệu lực 7 ngày). Đề nghị xin quản trị viên mã mới.\n"
+               "<i>This code has expired.</i>",
+    "inactive": "❌ Cán bộ của mã liên kết này không còn hoạt động trong dondoc.\n"
+                "<i>This person is no longer active.</i>",
+}
+
+
+def start(session: Session, env: BotEnv, chat: Chat, code: str | None, now) -> Outcome:
+    """/start CODE links the chat; /start alone greets (or explains how to link)."""
+    out = Outcome()
+    if code:
+        if not chat.private:
+            return out.say(chat.chat_id, "Việc liên kết chỉ làm được trong cuộc trò chuyện riêng với bot. "
+                                         "Đề nghị mở trò chuyện riêng với bot rồi gõ lại lệnh.")
+        result = redeem(session, code, chat.chat_id, now)
+        if result.reason == "taken":
+            return out.say(chat.chat_id, f"❌ Tài khoản Telegram này đang liên kết với đồng chí "
+                                         f"<b>{esc(result.other.name)}</b>. Nếu đây là tài khoản của đồng chí, "
+                                         f"gõ /huy để hủy liên kết cũ rồi bấm lại đường dẫn.\n"
+                                         f"<i>This chat is linked to someone else.</i>")
+        if not result.ok:
+            return out.say(chat.chat_id, LINK_REFUSED[result.reason])
+        unit = f" – {esc(result.unit.name)}" if result.unit else ""
+        return out.say(chat.chat_id, f"✅ Xin chào đồng chí <b>{esc(result.person.name)}</b>{unit}!\n"
+                                     f"Tài khoản Telegram này đã được liên kết với dondoc: từ nay nhắc việc và "
+                                     f"cảnh báo sẽ gửi về đây, kèm nút để cập nhật ngay.\n\n{HELP}")
+    person = who(session, chat)
+    if person is None:
+        return out.say(chat.chat_id, NOT_LINKED)
+    unit = _unit_suffix(session, person)
+    return out.say(chat.chat_id, f"👋 Xin chào đồng chí <b>{esc(person.name)}</b>{unit}.\n\n{HELP}")
+
+
+def help_(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/trogiup: the commands, or how to link for a chat nobody linked."""
+    return Outcome().say(chat.chat_id, HELP if who(session, chat) else NOT_LINKED)
+
+
+def unlink_chat(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/huy: forget this chat; reminders stop coming here."""
+    person = person_for_chat(session, chat.chat_id)   # this chat, even when its user has another
+    if person is None:
+        return Outcome().say(chat.chat_id, "Tài khoản Telegram này chưa liên kết với dondoc, không có gì để hủy.")
+    unlink(session, person, now)
+    _drop_dialog(session, chat)
+    return Outcome().say(chat.chat_id, f"Đã hủy liên kết Telegram với đồng chí <b>{esc(person.name)}</b>: dondoc "
+                                       f"sẽ không gửi tin về đây nữa. Muốn liên kết lại, đề nghị xin quản trị "
+                                       f"viên mã mới.\n<i>Unlinked.</i>")
+
+
+def skip(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/boqua: stop waiting for an answer (a note, a date, a reason)."""
+    if who(session, chat) is None:
+        return Outcome().say(chat.chat_id, NOT_LINKED)
+    had = _drop_dialog(session, chat)
+    return Outcome().say(chat.chat_id, "Đã bỏ qua." if had else "Không có câu hỏi nào đang chờ.")
+
+
+def _drop_dialog(session: Session, chat: Chat) -> bool:
+    dialog = session.get(BotDialog, chat.chat_id)
+    if dialog is not None:
+        session.delete(dialog)
+    return dialog is not None
+
+
+def _unit_suffix(session: Session, person: Person) -> str:
+    unit = session.get(Unit, person.unit_id) if person.unit_id else None
+    return f" ({esc(unit.name)})" if unit else ""
+
+
+# -- /viec ------------------------------------------------------------------------------
+
+def _line(task: Task, env: BotEnv, today: date, extra: str = "") -> str:
+    c = classify(task, today, env.calendar, env.tz, env.soon_days)
+    icon = STATE_ICONS.get(c.state, "⚪")
+    if task.due is None:
+        when = f"Chưa có ngày hạn ({esc(task.deadline or 'không ghi')})"
+    else:
+        left, overdue = countdown(env.calendar, task.due, today)
+        when = f"{relative_phrase(task.due, today, left, overdue)} – hạn {long_date(task.due)}"
+        when = when[0].upper() + when[1:]
+    return f"<b>{esc(task.title)}</b> (#{task.id})\n   {icon} {when} · {status_label(task.status)}{extra}"
+
+
+def _open_sorted(tasks: list[Task], today: date) -> list[Task]:
+    """Overdue first, then by due day; work without a due day last."""
+    return sorted(tasks, key=lambda t: (not (t.due and t.due < today), t.due is None, t.due or date.max, t.id))
+
+
+def my_tasks(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/viec: the person's open tasks with their state and due day."""
+    person = who(session, chat)
+    if person is None:
+        return Outcome().say(chat.chat_id, NOT_LINKED)
+    today = now.astimezone(env.tz).date()
+    tasks = counted(list(session.exec(select(Task).where(Task.assignee_id == person.id,
+                                                         Task.status.in_(("open", "in_progress"))))))
+    if not tasks:
+        return Outcome().say(chat.chat_id, f"✅ Đồng chí <b>{esc(person.name)}</b> không có việc nào chưa hoàn thành.")
+    tasks = _open_sorted(tasks, today)
+    overdue = sum(1 for t in tasks if t.due and t.due < today)
+    lines = [f"📋 <b>Việc của đồng chí {esc(person.name)}</b>: {len(tasks)} việc chưa hoàn thành"
+             + (f", {overdue} quá hạn" if overdue else "") + f" (ngày {day(today)})", ""]
+    lines += [f"{i}. {_line(t, env, today)}" for i, t in enumerate(tasks[:LIST_LIMIT], start=1)]
+    if len(tasks) > LIST_LIMIT:
+        lines.append(f"… và {len(tasks) - LIST_LIMIT} việc khác.")
+    return Outcome().say(chat.chat_id, "\n".join(lines))
+
+
+# -- /quahan ----------------------------------------------------------------------------
+
+def _units_overseen(session: Session, person: Person) -> list[Unit] | None:
+    """Units whose overdue work `person` answers for: every unit for the chairman (None), else
+    the units they head and the units under those."""
+    if "chairman" in person.roles:
+        return None
+    units = list(session.exec(select(Unit)))
+    chosen = {u.id for u in units if u.head_id == person.id}
+    grew = True
+    while grew:
+        more = {u.id for u in units if u.parent_id in chosen and u.id not in chosen}
+        chosen |= more
+        grew = bool(more)
+    return [u for u in units if u.id in chosen]
+
+
+def overdue(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/quahan: overdue tasks of the units the person heads (the chairman: of every unit)."""
+    person = who(session, chat)
+    if person is None:
+        return Outcome().say(chat.chat_id, NOT_LINKED)
+    units = _units_overseen(session, person)
+    if units == []:
+        return Outcome().say(chat.chat_id, "Lệnh /quahan dành cho lãnh đạo đơn vị; org.yaml chưa ghi đồng chí "
+                                           "phụ trách đơn vị nào. Dùng /viec để xem việc của đồng chí.")
+    today = now.astimezone(env.tz).date()
+    query = select(Task).where(Task.status.in_(("open", "in_progress")), Task.due != None,  # noqa: E711
+                               Task.due < today)
+    if units is not None:
+        query = query.where(Task.lead_unit_id.in_([u.id for u in units]))
+    tasks = _open_sorted(counted(list(session.exec(query))), today)
+    scope = "mọi đơn vị" if units is None else ", ".join(esc(u.name) for u in units)
+    if not tasks:
+        return Outcome().say(chat.chat_id, f"✅ Không có việc quá hạn ({scope}), tính đến {day(today)}.")
+    names = {p.id: p.name for p in session.exec(select(Person))}
+    unit_names = {u.id: u.name for u in session.exec(select(Unit))}
+    by_unit: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_unit.setdefault(unit_names.get(task.lead_unit_id, "Chưa xác định đơn vị"), []).append(task)
+    lines = [f"🔴 <b>Việc quá hạn</b>: {len(tasks)} việc ({scope}), tính đến {day(today)}"]
+    shown = 0
+    for unit_name in sorted(by_unit):
+        lines += ["", f"<b>{esc(unit_name)}</b> ({len(by_unit[unit_name])})"]
+        for task in by_unit[unit_name]:
+            if shown >= LIST_LIMIT:
+                break
+            shown += 1
+            who_does = esc(names.get(task.assignee_id, "chưa phân công"))
+            lines.append(f"{shown}. {_line(task, env, today, f' · {who_does}')}")
+    if len(tasks) > shown:
+        lines.append(f"\n… và {len(tasks) - shown} việc khác.")
+    return Outcome().say(chat.chat_id, "\n".join(lines))
+
+
+# -- /baocao ----------------------------------------------------------------------------
+
+def _counts_block(counts: dict) -> list[str]:
+    lines = [f"{STATE_ICONS[s]} {STATE_LABELS[s]}: <b>{counts[s]}</b>" for s in STATES]
+    lines.append(f"Tổng: <b>{counts['total']}</b> nhiệm vụ (sắp đến hạn: {counts['due_soon']})")
+    return lines
+
+
+def report(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """/baocao: the status counts of the person's unit, or by unit for the chairman."""
+    person = who(session, chat)
+    if person is None:
+        return Outcome().say(chat.chat_id, NOT_LINKED)
+    today = now.astimezone(env.tz).date()
+    data = status_report(session, today, env.calendar, env.tz, env.soon_days)
+    head = f"(tính đến {long_date(today)})"
+    if "chairman" in person.roles:
+        lines = [f"📊 <b>Tình hình thực hiện – toàn xã</b> {head}", *_counts_block(data["total"]), "",
+                 "<b>Theo đơn vị chủ trì</b> (" + " · ".join(STATE_SHORT[s] for s in STATES) + "):"]
+        for row in data["by_unit"]:
+            lines.append(f"• {esc(row['unit'] or 'Chưa xác định')}: {row['total']} – "
+                         + " · ".join(str(row[s]) for s in STATES))
+        return Outcome().say(chat.chat_id, "\n".join(lines))
+    unit = session.get(Unit, person.unit_id) if person.unit_id else None
+    if unit is None:
+        return Outcome().say(chat.chat_id, "org.yaml chưa ghi đồng chí thuộc đơn vị nào, nên chưa có báo cáo.")
+    row = next((r for r in data["by_unit"] if r["code"] == unit.code), None)
+    counts = row or {**{s: 0 for s in STATES}, "total": 0, "due_soon": 0}
+    lines = [f"📊 <b>Tình hình thực hiện – {esc(unit.name)}</b> {head}", *_counts_block(counts)]
+    return Outcome().say(chat.chat_id, "\n".join(lines))
+
+
+def not_understood(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
+    """Anything the bot has no answer for."""
+    if who(session, chat) is None:
+        return Outcome().say(chat.chat_id, NOT_LINKED)
+    return Outcome().say(chat.chat_id, "Tôi chưa hiểu yêu cầu này. Gõ /trogiup để xem các lệnh.")

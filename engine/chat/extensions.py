@@ -1,0 +1,191 @@
+"""Asking for more time (xin gia hạn) from Telegram, and answering such a request.
+
+    officer presses ⏳ Xin gia hạn -> bot asks the date (and reason) -> request recorded
+      -> approver (lead unit head; the chairman when the officer heads that unit) gets
+         ✅ Đồng ý / ❌ Từ chối -> approved: engine.core.workflow.extend + timers recomputed
+      -> the officer is told either way; both messages are edited to show the outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from engine.chat.actions import Where, edit_after, same_task
+from engine.chat.replies import BotEnv, Outcome, Send, day, esc, stamp
+from engine.infra.errors import WorkflowError
+from engine.core.models import BotDialog, ExtensionRequest, Notification, Person, Task, TelegramMessage, Unit
+from engine.core.workflow import Actor, extend, record
+from notifiers.render import long_date, status_label
+
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?\b\s*[,;:–-]?\s*(.*)$", re.S)
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b\s*[,;:–-]?\s*(.*)$", re.S)
+
+
+def parse_day(text: str, today: date) -> tuple[date | None, str]:
+    """'25/10/2025 lý do...' -> (2025-10-25, 'lý do...'); a missing year is this year."""
+    m = _ISO.match(text)
+    if m:
+        y, mo, d, rest = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+    else:
+        m = _DATE.match(text)
+        if not m:
+            return None, text
+        d, mo, rest = int(m.group(1)), int(m.group(2)), m.group(4)
+        y = int(m.group(3)) if m.group(3) else today.year
+        y = y + 2000 if y < 100 else y
+    try:
+        return date(y, mo, d), rest.strip()
+    except ValueError:
+        return None, text
+
+
+def approver_for(session: Session, task: Task, requester: Person) -> Person | None:
+    """Who decides: the lead unit's head, or the chairman when the requester is that head."""
+    unit = session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
+    head = session.get(Person, unit.head_id) if unit and unit.head_id else None
+    if head is not None and head.active and head.id != requester.id:
+        return head
+    for person in session.exec(select(Person).where(Person.active == True).order_by(Person.id)):  # noqa: E712
+        if "chairman" in person.roles and person.id != requester.id:
+            return person
+    return None
+
+
+def take_date(session: Session, env: BotEnv, person: Person, dialog: BotDialog, task: Task, text: str,
+              now: datetime) -> Outcome:
+    """The answer to "which new date?"; the reason may follow on the same line."""
+    today = now.astimezone(env.tz).date()
+    new_due, rest = parse_day(text, today)
+    out = Outcome()
+    if new_due is None:
+        return out.say(dialog.chat_id, "Chưa đọc được ngày. Đề nghị nhập theo dạng ngày/tháng/năm, ví dụ "
+                                       "<code>25/10/2025</code> (gõ /boqua để thôi).", force_reply=True)
+    floor = max(task.due or today, today)
+    if new_due <= floor:
+        return out.say(dialog.chat_id, f"Ngày hạn mới phải sau {day(floor)}. Đề nghị nhập lại (gõ /boqua "
+                                       f"để thôi).", force_reply=True)
+    if not rest:
+        dialog.kind, dialog.data = "extend_reason", {**dialog.data, "new_due": new_due.isoformat()}
+        session.add(dialog)
+        return out.say(dialog.chat_id, f"Hạn mới đề nghị: <b>{long_date(new_due)}</b>. Đồng chí cho biết "
+                                       f"lý do xin gia hạn:", force_reply=True)
+    return submit(session, env, person, dialog, task, new_due, rest, now)
+
+
+def take_reason(session: Session, env: BotEnv, person: Person, dialog: BotDialog, task: Task, text: str,
+                now: datetime) -> Outcome:
+    """The answer to "why?"."""
+    if not text:
+        return Outcome().say(dialog.chat_id, "Đề nghị ghi lý do xin gia hạn.", force_reply=True)
+    return submit(session, env, person, dialog, task, date.fromisoformat(dialog.data["new_due"]), text, now)
+
+
+def submit(session: Session, env: BotEnv, person: Person, dialog: BotDialog, task: Task, new_due: date,
+           reason: str, now: datetime) -> Outcome:
+    """Record the request and put it before the approver."""
+    session.delete(dialog)
+    out = Outcome()
+    if task.status not in ("open", "in_progress"):
+        return out.say(dialog.chat_id, f"Nhiệm vụ đã {status_label(task.status)}: không cần gia hạn nữa.")
+    approver = approver_for(session, task, person)
+    if approver is None:
+        return out.say(dialog.chat_id, "Không xác định được người duyệt (org.yaml chưa có trưởng đơn vị hay "
+                                       "Chủ tịch). Đề nghị báo quản trị viên dondoc.")
+    request = ExtensionRequest(task_id=task.id, notification_id=dialog.notification_id, requester_id=person.id,
+                               approver_id=approver.id, old_due=task.due, new_due=new_due, reason=reason,
+                               created_at=now)
+    session.add(request)
+    session.flush()
+    record(session, "extension_requested", Actor.of(person, "telegram"), now, task,
+           {"request": request.id, "old_due": task.due.isoformat() if task.due else None,
+            "new_due": new_due.isoformat(), "reason": reason, "approver": approver.code})
+    if dialog.notification_id and dialog.data.get("message_id"):
+        row = session.get(Notification, dialog.notification_id)
+        edit = edit_after(session, Where(dialog.chat_id, dialog.data["message_id"]),
+                          same_task(session, row) if row else {dialog.notification_id},
+                          f"⏳ <b>Đã xin gia hạn</b> đến {day(new_due)} – chờ đồng chí {esc(approver.name)} "
+                          f"duyệt ({stamp(now, env.tz)})", now)
+        out.edits += [edit] if edit else []
+    if approver.telegram and not approver.telegram_broken:
+        rows = ((("✅ Đồng ý", env.signer.encode("approve", request.id)),
+                 ("❌ Từ chối", env.signer.encode("refuse", request.id))),)
+        fail = Send(dialog.chat_id, f"Không gửi được đề nghị tới đồng chí {esc(approver.name)} qua Telegram. "
+                                    f"Đề nghị đã được ghi lại; đồng chí liên hệ trực tiếp để được duyệt.")
+        out.sends.append(Send(approver.telegram, request_text(session, env, request, task, person), rows,
+                              person_id=approver.id, request_id=request.id, on_fail=fail))
+        return out.say(dialog.chat_id, f"📨 Đã gửi đề nghị gia hạn đến {day(new_due)} tới đồng chí "
+                                       f"<b>{esc(approver.name)}</b>. dondoc sẽ báo lại kết quả.")
+    return out.say(dialog.chat_id, f"Đề nghị đã được ghi lại, nhưng đồng chí {esc(approver.name)} chưa nhận tin "
+                                   f"qua Telegram. Đề nghị liên hệ trực tiếp (quản trị viên có thể gia hạn bằng "
+                                   f"lệnh <code>dondoc task extend</code>).")
+
+
+def request_text(session: Session, env: BotEnv, request: ExtensionRequest, task: Task, requester: Person) -> str:
+    unit = session.get(Unit, requester.unit_id) if requester.unit_id else None
+    return "\n".join([
+        "⏳ <b>Đề nghị gia hạn</b>",
+        f"<b>{esc(task.title)}</b> (nhiệm vụ {esc(task.ref)}, #{task.id})",
+        f"Người đề nghị: {esc(requester.name)}" + (f" – {esc(unit.name)}" if unit else ""),
+        f"Hạn hiện tại: {long_date(request.old_due)}",
+        f"Hạn đề nghị: <b>{long_date(request.new_due)}</b>",
+        f"Lý do: {esc(request.reason)}",
+        f"Trạng thái nhiệm vụ: {status_label(task.status)}",
+    ])
+
+
+def decide(session: Session, env: BotEnv, person: Person, request_id: int, approve: bool, where: Where,
+           now: datetime) -> Outcome:
+    """Đồng ý / Từ chối on an extension request."""
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        return Outcome("Không tìm thấy đề nghị gia hạn này. (Unknown request.)", alert=True)
+    if person.id != request.approver_id and "chairman" not in person.roles:
+        approver = session.get(Person, request.approver_id) if request.approver_id else None
+        return Outcome(f"Chỉ đồng chí {approver.name if approver else 'người duyệt'} mới duyệt được đề nghị này. "
+                       f"(Not yours to decide.)", alert=True)
+    if request.status != "pending":
+        by = session.get(Person, request.decided_by_id) if request.decided_by_id else None
+        verdict = {"approved": "đồng ý", "refused": "từ chối"}.get(request.status, "xử lý")
+        return Outcome(f"Đề nghị này đã được {verdict}" + (f" ({by.name}, {stamp(request.decided_at, env.tz)})"
+                                                            if by and request.decided_at else "")
+                       + ". (Already decided.)", alert=True)
+    task = session.get(Task, request.task_id)
+    if task.status not in ("open", "in_progress"):
+        return Outcome(f"Nhiệm vụ đã {status_label(task.status)}; đề nghị không còn hiệu lực. (Stale.)", alert=True)
+    if approve and task.due is not None and request.new_due <= task.due:
+        return Outcome(f"Hạn hiện tại ({day(task.due)}) đã không sớm hơn ngày đề nghị; không cần gia hạn. "
+                       f"(Stale.)", alert=True)
+    actor = Actor.of(person, "telegram")
+    if approve:
+        try:
+            extend(session, task, request.new_due, actor, now, request.reason)
+        except WorkflowError as exc:
+            return Outcome(str(exc), alert=True)
+        env.sync(session, task, now)
+        line = f"✅ <b>Đồng ý gia hạn</b> đến {day(request.new_due)} – {esc(person.name)}, {stamp(now, env.tz)}"
+        told = (f"✅ Đề nghị gia hạn nhiệm vụ <b>{esc(task.title)}</b> đã được đồng chí {esc(person.name)} "
+                f"đồng ý. Hạn mới: <b>{long_date(request.new_due)}</b>; nhắc việc được tính lại theo hạn mới.")
+    else:
+        record(session, "extension_refused", actor, now, task,
+               {"request": request.id, "new_due": request.new_due.isoformat(), "reason": request.reason})
+        line = f"❌ <b>Không đồng ý gia hạn</b> – {esc(person.name)}, {stamp(now, env.tz)}"
+        told = (f"❌ Đề nghị gia hạn nhiệm vụ <b>{esc(task.title)}</b> đến {day(request.new_due)} không được "
+                f"đồng chí {esc(person.name)} đồng ý. Hạn vẫn là {long_date(task.due)}; đề nghị liên hệ trực tiếp "
+                f"nếu cần trao đổi thêm.")
+    request.status = "approved" if approve else "refused"
+    request.decided_at, request.decided_by_id = now, person.id
+    session.add(request)
+    out = Outcome("Đã đồng ý gia hạn." if approve else "Đã ghi nhận: không đồng ý gia hạn.")
+    edits = [edit_after(session, where, {request.id}, line, now)]
+    # Decided by the chairman instead: the head's copy of the request shows it too.
+    other = session.get(TelegramMessage, request.approver_message_id) if request.approver_message_id else None
+    if other is not None and (other.chat_id, other.message_id) != (where.chat_id, where.message_id):
+        edits.append(edit_after(session, Where(other.chat_id, other.message_id), {request.id}, line, now))
+    out.edits += [e for e in edits if e is not None]
+    requester = session.get(Person, request.requester_id)
+    if requester is not None and requester.telegram and not requester.telegram_broken:
+        out.sends.append(Send(requester.telegram, told, person_id=requester.id))
+    return out

@@ -1,0 +1,1 @@
+"""The outbox on its way out: claim, prepare, send (paced), record."""

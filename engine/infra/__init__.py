@@ -1,0 +1,1 @@
+"""Plumbing every layer uses: settings, the database, the clock, admin-file loading, errors."""

@@ -1,0 +1,179 @@
+"""Typed settings: `config/dondoc.yaml`, overridden by `DONDOC_*` environment variables.
+
+Nested keys use a double underscore: `deadlines.before_is_exclusive` is
+`DONDOC_DEADLINES__BEFORE_IS_EXCLUSIVE`. `DONDOC_CONFIG_DIR` says where dondoc.yaml lives and
+so can only come from the environment. Secrets (later: SMTP password, Telegram token) come
+only from the environment or a `DONDOC_<NAME>_FILE` path, never from dondoc.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Literal, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.infra import yamlfile
+from engine.infra.errors import DondocError, FileError
+
+ENV_PREFIX = "DONDOC_"
+# Never read from dondoc.yaml, never logged: environment or DONDOC_<NAME>_FILE only.
+SECRETS = ("smtp_password", "telegram_token", "callback_secret")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeadlineSettings(_Section):
+    before_is_exclusive: bool = True   # "trước 15/10" means due 14/10
+
+
+class CalendarSettings(_Section):
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+
+
+class StatusSettings(_Section):
+    due_soon_working_days: int = Field(default=3, ge=0, le=60)
+
+
+class WindowSettings(_Section):
+    start: time = time(7, 30)
+    end: time = time(17, 0)
+
+
+class Settings(BaseSettings):
+    """Everything dondoc reads from its environment and config/dondoc.yaml."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__",
+                                      extra="forbid")
+
+    config_dir: Path = Path("config")
+    database_url: str = "sqlite:///var/dondoc.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    now: datetime | None = None
+    locale: str = "vi"
+    deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    status: StatusSettings = Field(default_factory=StatusSettings)
+    send_window: WindowSettings = Field(default_factory=WindowSettings)
+
+    # Email (aiosmtplib). No host: email goes to the console channel instead.
+    smtp_host: Optional[str] = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: Optional[str] = None
+    smtp_password: Optional[SecretStr] = None
+    smtp_from: str = "dondoc <dondoc@localhost>"
+    smtp_reply_to: Optional[str] = None
+    smtp_concurrency: int = Field(default=4, ge=1, le=32)
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # Telegram (python-telegram-bot). No token: Telegram goes to the console channel instead.
+    telegram_token: Optional[SecretStr] = None
+    telegram_base_url: Optional[str] = None      # e.g. http://127.0.0.1:8081/bot for a local Bot API
+    telegram_bot_username: Optional[str] = None
+    callback_secret: Optional[SecretStr] = None  # signs Telegram button data
+    # Delivery
+    dispatch_max_age_hours: float = Field(default=24.0, gt=0)   # retry until this old, then failed
+    dispatch_lease_seconds: int = Field(default=120, ge=5)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        # The environment wins over dondoc.yaml, which is passed in as init values.
+        return (env_settings, init_settings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone (e.g. Asia/Ho_Chi_Minh)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def org_file(self) -> Path:
+        return self.config_dir / "org.yaml"
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.config_dir / "plans"
+
+    def now_moment(self) -> datetime | None:
+        """DONDOC_NOW as an aware moment; a naive value is read in the configured time zone."""
+        if self.now is None:
+            return None
+        return self.now if self.now.tzinfo else self.now.replace(tzinfo=self.tz)
+
+
+def load_settings() -> Settings:
+    """Settings from dondoc.yaml and the environment; a bad value names its variable or key."""
+    env = dict(os.environ)
+    config_dir = Path(env.get(ENV_PREFIX + "CONFIG_DIR", "config"))
+    yaml_path = config_dir / "dondoc.yaml"
+    file_values: dict[str, Any] = {}
+    doc = None
+    if yaml_path.exists():
+        doc = yamlfile.load(yaml_path)
+        if not isinstance(doc.root, dict):
+            raise FileError(str(yaml_path), "expected a mapping of settings at the top level", 1, 1)
+        file_values = {str(k): _plain(v) for k, v in doc.root.items()}
+        if "config_dir" in file_values:
+            raise doc.error(("config_dir",), "can only be set with DONDOC_CONFIG_DIR")
+        for secret in SECRETS:
+            if secret in file_values:
+                var = ENV_PREFIX + secret.upper()
+                raise doc.error((secret,), "a secret cannot be kept in dondoc.yaml",
+                                f"set {var} or {var}_FILE in the environment")
+    for secret in SECRETS:
+        var = ENV_PREFIX + secret.upper()
+        if var + "_FILE" in env and var not in env:
+            try:
+                file_values[secret] = Path(env[var + "_FILE"]).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: cannot read it: {exc.strerror}") from None
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        raise DondocError("\n".join(_describe(err, env, doc) for err in exc.errors())) from None
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> str:
+    loc = tuple(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    var = ENV_PREFIX + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
+    if loc and loc[0] in SECRETS:
+        return f"{var}: {msg}"   # never echo a secret
+    if var in env:
+        return f"{var}={env[var]!r}: {msg}"
+    if doc is not None:
+        if err["type"] == "extra_forbidden":
+            return str(doc.error(loc, f"unknown setting {yamlfile.key_path(loc)!r}"))
+        return str(doc.error(loc, f"{err.get('input')!r}: {msg}"))
+    return f"{yamlfile.key_path(loc)}: {msg}"

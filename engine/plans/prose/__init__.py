@@ -1,0 +1,1 @@
+"""Tasks, leads, reports and metadata from a plan's prose."""

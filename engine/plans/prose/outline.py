@@ -1,0 +1,140 @@
+"""The prose of a plan as an outline: roman sections holding numbered, lettered and bulleted items.
+
+Text extracted from PDF breaks lines mid-sentence; an item runs from its marker ("2.", "2.1.",
+"a)", "-", "+") to the next marker, or to an unmarked paragraph that starts a new sentence with a
+capital after a full stop. A numbered heading on a short line of its own ("4. Cải cách tổ chức bộ
+máy") ends at that line, even when the text under it carries on without a marker.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from engine.plans.read.text import UPPER, Line, Span, fold, is_noise, mostly_upper
+
+_MARKER = re.compile(
+    r"^\s*(?:"
+    r"(?P<roman>[IVX]{1,4})\.\s*(?=\S)"
+    rf"|(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*)(?:[.)]\s*|\s+(?=[{UPPER}]))"
+    r"|(?P<letter>[a-zđ])\s?[.)]\s*"
+    r"|(?P<bullet>[-•*–])\s*"
+    r"|(?P<sub>\+)\s*"
+    r")"
+)
+_LEVEL = {"roman": 1, "letter": 5, "bullet": 6, "sub": 7, "para": 9, "closing": 0}
+_ENDS_SENTENCE = re.compile(r"[.;:!?…]\s*$|\./\.\s*$")
+_CONNECTOR_END = re.compile(r"(?:[,\-–]|\b(?:và|của|các|về|với|cho|theo|tại|số))\s*$")
+_CLOSING = re.compile(r"^\s*(?:Trên đây là|Nơi nhận)")
+
+
+@dataclass
+class Item:
+    kind: str  # roman | num | letter | bullet | sub | para | closing
+    label: str
+    span: Span
+    closed: bool = False  # a heading line: nothing unmarked is appended to it
+
+    @property
+    def level(self) -> int:
+        """Nesting depth: roman 1, '2.' 2, '2.1.' 3, letters 5, bullets 6, '+' 7, paragraphs 9."""
+        if self.kind == "num":
+            return 1 + self.label.count(".") + 1
+        return _LEVEL[self.kind]
+
+    @property
+    def text(self) -> str:
+        """The item's text without its marker."""
+        return self.span.text
+
+
+@dataclass
+class Section:
+    label: str
+    title: str
+    kind: str  # preamble | purpose | targets | tasks | budget | assignment | other
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        """First and last source line."""
+        spans = [i.span for i in self.items if i.span.text]
+        return (spans[0].first, spans[-1].last) if spans else (0, 0)
+
+
+def build_items(lines: list[Line]) -> list[Item]:
+    """Split prose lines into marked items and unmarked paragraphs."""
+    lengths = [len(line.s) for line in lines if len(line.s) >= 30]
+    typical = statistics.median(lengths) if lengths else 70
+    items: list[Item] = []
+    current: Item | None = None
+    first_len = 0
+    for line in lines:
+        text = line.text
+        if not line.s or is_noise(text):
+            continue
+        if _CLOSING.match(text):
+            current = Item("closing", "", Span())
+            items.append(current)
+        m = _MARKER.match(text)
+        kind = next((k for k in ("roman", "num", "letter", "bullet", "sub") if m and m[k]), None)
+        if kind == "roman" and not mostly_upper(text[m.end():]):
+            kind = None
+        if current is not None and current.kind == "closing":
+            # Signatures and recipient lists run on until the next section or document.
+            if kind != "roman" and fold(line.s) != "ke hoach":
+                current.span.add(line.no, text)
+                continue
+            if kind is None:
+                current = None
+        if kind is not None:
+            current = Item(kind, m[kind], Span(), closed=kind == "roman")
+            current.span.add(line.no, text[m.end():])
+            items.append(current)
+            first_len = len(line.s)
+            continue
+        starts_upper = bool(re.match(rf"\s*[\"“(]?[{UPPER}]", text))
+        if current is not None and current.kind in ("num", "letter") and current.span.line_count == 1 \
+                and first_len < 0.62 * typical and starts_upper and not _CONNECTOR_END.search(current.text):
+            current.closed = True  # a short heading line followed by its text
+        if current is None or current.closed or \
+                (starts_upper and current.kind != "closing" and _ENDS_SENTENCE.search(current.text)):
+            current = Item("para", "", Span())
+            items.append(current)
+        current.span.add(line.no, text)
+    return items
+
+
+def build_sections(items: list[Item]) -> list[Section]:
+    """Group items under their roman headings and say what each section is for."""
+    sections = [Section("", "", "preamble")]
+    for item in items:
+        if item.kind == "roman":
+            sections.append(Section(item.label, item.text, section_kind(item.text), [item]))
+        else:
+            sections[-1].items.append(item)
+    return sections
+
+
+def section_kind(title: str) -> str:
+    """What a roman section holds, from its title."""
+    folded = fold(title)
+    for kind, pattern in (("purpose", r"muc dich"), ("targets", r"chi tieu"),
+                          ("assignment", r"to chuc thuc hien|phan cong"), ("budget", r"kinh phi"),
+                          ("tasks", r"nhiem vu|noi dung|giai phap")):
+        if re.search(pattern, folded):
+            return kind
+    return "other"
+
+
+def head_and_rest(item: Item) -> tuple[str, int]:
+    """An item's heading part (up to the first ':' or its first line) and where the rest starts."""
+    text = item.text
+    colon = text.find(":")
+    if 0 < colon <= 140:
+        return text[:colon], colon + 1
+    if item.closed or item.span.line_count == 1:
+        return text, len(text)
+    first_end = item.span.piece_end(0)
+    return text[:first_end].strip(), first_end

@@ -1,0 +1,1 @@
+"""Reading a plan document: numbered lines and tables, text folding, unit names, domain topics."""

@@ -1,0 +1,139 @@
+"""Read a plan document into prose lines and tables, numbering both so every finding can cite them.
+
+What a source line number means, per format:
+- .txt: the line in the file (1-based).
+- .docx: the block in reading order, counting each body paragraph and each table row as one
+  (a table of 10 rows after 5 paragraphs has rows 6-15; the next paragraph is 16).
+- .xlsx / .csv: the row number the spreadsheet shows (first sheet with a task table).
+- .pdf: the line of the text layer, counted over all pages in order (see pdf.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from engine.plans.read.decode import decode_text
+from engine.plans.extract.model import ExtractError
+from engine.plans.tables.rows import TableRow, header_roles
+from engine.plans.read.text import Line, clean
+
+KINDS = {".txt": "txt", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".pdf": "pdf"}
+
+
+@dataclass
+class Source:
+    file: str  # the name the plan file cites (no directories)
+    kind: str
+    sha256: str
+    encoding: str | None = None
+    lines: list[Line] = field(default_factory=list)  # prose, in order
+    tables: list[list[TableRow]] = field(default_factory=list)
+
+
+def read_source(path: str | Path) -> Source:
+    """Read any supported document; unsupported or unreadable files raise ExtractError."""
+    path = Path(path)
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise ExtractError(str(path), f"unsupported file type {path.suffix or '(none)'!r}",
+                           "use .txt, .docx, .xlsx, .csv or .pdf")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(str(path), f"cannot read the file: {exc.strerror}") from None
+    source = Source(path.name, kind, hashlib.sha256(data).hexdigest())
+    try:
+        if kind == "txt":
+            text, source.encoding = decode_text(str(path), data)
+            source.lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1)]
+        elif kind == "csv":
+            text, source.encoding = decode_text(str(path), data)
+            _rows_to_source(source, _csv_rows(text))
+        elif kind == "xlsx":
+            _rows_to_source(source, _xlsx_rows(data))
+        elif kind == "docx":
+            _read_docx(source, data)
+        else:
+            from engine.plans.read.pdf import read_pdf
+            read_pdf(source, str(path), data)
+    except ExtractError:
+        raise
+    except Exception as exc:  # a corrupt container (bad zip, broken PDF) is the file's fault
+        raise ExtractError(str(path), f"cannot read the {kind} file: {type(exc).__name__}: {exc}") from None
+    return source
+
+
+def _rows_to_source(source: Source, rows: list[TableRow]) -> None:
+    # Text rows above the header (title, issuer) are prose for the metadata reader.
+    header = next((i for i, row in enumerate(rows) if header_roles(row.cells)), len(rows))
+    source.lines = [Line(row.no, " ".join(c for c in row.cells if c)) for row in rows[:header]]
+    source.tables = [rows]
+
+
+def _csv_rows(text: str) -> list[TableRow]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    return [TableRow(reader.line_num, [clean(c) for c in cells], reader.line_num) for cells in reader]
+
+
+def _xlsx_rows(data: bytes) -> list[TableRow]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), data_only=True)
+    sheets = book.worksheets
+    for sheet in sheets:
+        # Merged cells keep their value in the top-left cell only; copy it so rows read whole.
+        values = {}
+        for merged in sheet.merged_cells.ranges:
+            top = sheet.cell(merged.min_row, merged.min_col).value
+            for row in range(merged.min_row, merged.max_row + 1):
+                for col in range(merged.min_col, merged.max_col + 1):
+                    values[(row, col)] = top
+        rows = []
+        for r, row in enumerate(sheet.iter_rows(), 1):
+            cells = [_cell_text(values.get((r, c.column), c.value)) for c in row]
+            rows.append(TableRow(r, cells, r))
+        if any(header_roles(row.cells) for row in rows) or sheet is sheets[-1]:
+            return rows
+    return []
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean(str(value))
+
+
+def _read_docx(source: Source, data: bytes) -> None:
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(io.BytesIO(data))
+    no = 0
+    for child in doc.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            no += 1
+            source.lines.append(Line(no, Paragraph(child, doc).text))
+        elif tag == "tbl":
+            rows = []
+            for row in Table(child, doc).rows:
+                no += 1
+                # A merged cell appears once per grid column it spans; keep its text in each.
+                rows.append(TableRow(no, [cell.text.replace("\n", " ") for cell in row.cells], no))
+            source.tables.append(rows)

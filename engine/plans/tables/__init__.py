@@ -1,0 +1,1 @@
+"""Tasks from tables: real ones (Word, Excel, CSV, PDF) and tables flattened into text."""

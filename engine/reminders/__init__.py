@@ -1,0 +1,1 @@
+"""The reminder pipeline before delivery: the active rules, timers, the sweep, acknowledgements, simulation."""
