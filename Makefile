@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CONSOLE ?= true
 
 .PHONY: run test bench install clean
 
@@ -22,10 +23,12 @@ run: install
 	$(BIN)/dondoc rules reload
 	$(BIN)/dondoc plan import config/plans/*.yaml
 	$(BIN)/dondoc status
-	$(BIN)/dondoc run
+	@# The demo prints messages on the console (and says so); CONSOLE=false runs with the real channels only.
+	DONDOC_CONSOLE=$(CONSOLE) $(BIN)/dondoc run
 
+# On every core (pytest-xdist): each test has its own tmp_path, database and fake servers on port 0.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install
 	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(BIN)/python "$$b" || exit 1; done

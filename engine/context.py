@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from engine.core.calendar import WorkCalendar
+from engine.delivery.pacing import REAL_TIME, PacerClock
 from engine.infra.clock import Clock, FixedClock, SystemClock
 from engine.infra.db import init_db, make_engine
 from engine.infra.settings import Settings, load_settings
@@ -16,9 +17,17 @@ from engine.infra.settings import Settings, load_settings
 class AppContext:
     """Lazily built services; `now` from --now wins over DONDOC_NOW, which wins over the wall."""
 
-    def __init__(self, settings: Settings | None = None, now: datetime | None = None):
+    # What flood-limit pacing counts seconds and sleeps on. It stays the wall's even under --now:
+    # Telegram's limits are real. The class default is the one seam for a whole process, so the
+    # tests that run the CLI in-process set a virtual clock here (tests/support/clock.py).
+    pacer_clock: PacerClock = REAL_TIME
+
+    def __init__(self, settings: Settings | None = None, now: datetime | None = None,
+                 pacer_clock: PacerClock | None = None):
         self._settings = settings
         self._now = now
+        if pacer_clock is not None:
+            self.pacer_clock = pacer_clock
 
     @cached_property
     def settings(self) -> Settings:

@@ -3,7 +3,8 @@
 A few module-level jobs with fixed ids: the sweep (at the next timer's moment, and every few
 minutes as a safety net), dispatch (whenever notifications are pending), the rules-file watcher
 and a daily re-check of every timer. SIGTERM/SIGINT only set a flag; in-flight sends finish
-and their outcomes are recorded before the process exits.
+and their outcomes are recorded before the process exits. What is due is always decided on the
+context's clock (engine.infra.clock); APScheduler's real-time alarm only says when to look again.
 
 With a Telegram token the bot (engine/chat/) runs beside them: long polling in `serve`, one pass
 over the waiting updates at the start of `run_once` (so cron users get buttons and commands too,
@@ -16,26 +17,31 @@ APScheduler is pinned below 4: version 4 is a different design (data stores, asy
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+import functools
 import logging
 import signal
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
 from engine.chat.callbacks import Signer
 from engine.context import AppContext
+from engine.infra.clock import Clock, FixedClock
 from engine.infra.db import transaction
-from engine.delivery.dispatch import DispatchConfig, dispatch_once
+from engine.delivery.dispatch import Delivery, DispatchConfig, dispatch_once
 from engine.delivery.pacing import TelegramPacer
 from engine.reminders.rulestore import active_ruleset, evaluator, reload_rules, rules_file
 from engine.reminders.sweep import sweep
 from engine.reminders.timers import next_fire_at, sync_all
 
 log = logging.getLogger("dondoc")
-SAFETY_INTERVAL = timedelta(minutes=5)
+SAFETY_INTERVAL = timedelta(minutes=5)   # the sweep runs at least this often
+MIN_DELAY = timedelta(seconds=1)         # and never more often than this
 
 
 @dataclass
@@ -45,21 +51,34 @@ class Totals:
     failed: int = 0
     retrying: int = 0
     requeued: int = 0
+    merged: int = 0
+    not_configured: int = 0
     messages: int = 0
+    created: Counter = field(default_factory=Counter)   # the sweep's notifications, by status
 
 
 class Daemon:
     """Sweep and dispatch on the context's clock, once or as a long-running service."""
 
-    def __init__(self, ctx: AppContext, notifiers: dict, renderer, cfg: DispatchConfig | None = None):
+    def __init__(self, ctx: AppContext, notifiers: dict, renderer, cfg: DispatchConfig | None = None,
+                 pacer: TelegramPacer | None = None):
         self.ctx, self.notifiers, self.renderer = ctx, notifiers, renderer
         s = ctx.settings
         self.cfg = cfg or DispatchConfig(lease=timedelta(seconds=s.dispatch_lease_seconds),
                                          max_age=timedelta(hours=s.dispatch_max_age_hours))
-        self.pacer = TelegramPacer()
+        self.pacer = pacer or TelegramPacer.on(ctx.pacer_clock)
         self._rules_mtime: float | None = None
         self.signer = Signer.from_settings(s) if s.telegram_token else None
         self._bot = None
+
+    @property
+    def delivery(self) -> Delivery:
+        """The channels dispatch sends on, with what the Telegram conversation adds to them."""
+        from engine.chat.outbox import button_maker, remember_sent
+
+        hooks = {"buttons": {"telegram": button_maker(self.signer)} if self.signer else {},
+                 "on_sent": {"telegram": remember_sent}}
+        return Delivery(self.notifiers, self.renderer, self.ctx.calendar, {"telegram": self.pacer}, **hooks)
 
     @property
     def bot(self):
@@ -71,19 +90,23 @@ class Daemon:
 
     def sweep_now(self) -> int:
         """Create the notifications of every timer due now; returns how many."""
+        return sum(self.sweep_statuses().values())
+
+    def sweep_statuses(self) -> Counter:
+        """Create the notifications of every timer due now; how many of each status."""
         now = self.ctx.now()
         with transaction(self.ctx.engine) as session:
             rs = active_ruleset(session)
             if rs is None:
-                return 0
-            return len(sweep(session, evaluator(session, rs, self.ctx.calendar), now))
+                return Counter()
+            created = sweep(session, evaluator(session, rs, self.ctx.calendar, set(self.notifiers)), now)
+            return Counter(row["status"] for row in created)
 
     async def dispatch_until_idle(self, totals: Totals, stop: asyncio.Event | None = None) -> None:
         """Send batches until nothing is due now (or a stop is asked for between batches)."""
         while stop is None or not stop.is_set():
-            result = await dispatch_once(self.ctx.engine, self.notifiers, self.renderer, self.ctx.calendar,
-                                         self.ctx.now(), self.cfg, self.pacer, signer=self.signer)
-            for name in ("sent", "failed", "retrying", "requeued", "messages"):
+            result = await dispatch_once(self.ctx.engine, self.delivery, self.ctx.now(), self.cfg)
+            for name in ("sent", "failed", "retrying", "requeued", "merged", "not_configured", "messages"):
                 setattr(totals, name, getattr(totals, name) + getattr(result, name))
             # What was just claimed is recorded with a later attempt time if it is to be retried,
             # so an empty claim means nothing more is due now.
@@ -98,7 +121,8 @@ class Daemon:
                 await self.bot.poll_once()
             finally:
                 await self.bot.aclose()
-        totals.notifications = self.sweep_now()
+        totals.created = self.sweep_statuses()
+        totals.notifications = sum(totals.created.values())
         await self.dispatch_until_idle(totals)
         return totals
 
@@ -128,72 +152,158 @@ class Daemon:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; in-flight work finishes first."""
-        tz = self.ctx.settings.tz
-        sched = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
-                                                            "misfire_grace_time": 300})
-        busy: set[asyncio.Task] = set()
-
-        async def guarded(name: str, coro_fn) -> None:
-            task = asyncio.current_task()
-            busy.add(task)
-            try:
-                await coro_fn()
-            except Exception:
-                log.exception("%s failed; it runs again at its next moment", name)
-            finally:
-                busy.discard(task)
-
-        async def sweep_job() -> None:
-            created = await asyncio.to_thread(self.sweep_now)
-            if created:
-                log.info("sweep: %d notifications", created)
-                sched.modify_job("dispatch", next_run_time=datetime.now(tz))
-            with Session(self.ctx.engine) as session:
-                nxt = next_fire_at(session)
-            wake = datetime.now(timezone.utc) + SAFETY_INTERVAL
-            if nxt is not None and nxt < wake:
-                wake = max(nxt, datetime.now(timezone.utc) + timedelta(seconds=1))
-            sched.modify_job("sweep", next_run_time=wake)
-
-        async def dispatch_job() -> None:
-            totals = Totals()
-            await self.dispatch_until_idle(totals, stop)
-            if totals.messages:
-                log.info("dispatch: %d sent, %d retrying, %d failed", totals.sent, totals.retrying, totals.failed)
-
-        now = datetime.now(tz)
-        sched.add_job(guarded, "interval", args=["sweep", sweep_job], minutes=5, id="sweep",
-                      replace_existing=True, next_run_time=now)
-        sched.add_job(guarded, "interval", args=["dispatch", dispatch_job], seconds=30, id="dispatch",
-                      replace_existing=True, next_run_time=now)
-        sched.add_job(guarded, "interval", args=["rules", lambda: asyncio.to_thread(self.watch_rules)],
-                      seconds=30, id="rules-watch", replace_existing=True, next_run_time=now)
-        sched.add_job(guarded, "cron", args=["daily", lambda: asyncio.to_thread(self.daily)], hour=0,
-                      minute=5, id="daily", replace_existing=True)
-        sched.start()
+        service = Service(self, stop)
+        service.start()
         log.info("dondoc engine running; channels: %s", {k: type(v).__name__ for k, v in self.notifiers.items()})
         bot_task = asyncio.create_task(self.bot.run(stop), name="telegram-bot") if self.bot is not None else None
         try:
             await stop.wait()
         finally:
-            if bot_task is not None:
-                if not stop.is_set():
-                    bot_task.cancel()   # serve itself failed: nothing to confirm
-                try:
-                    # Stopping confirms the fetched updates to Telegram; never hang the shutdown on it.
-                    await asyncio.wait_for(bot_task, 30)
-                except (Exception, asyncio.CancelledError):
-                    log.exception("the Telegram bot did not stop cleanly")
-            # APScheduler's asyncio executor cancels running jobs on shutdown: stop new runs
-            # first, let the ones in flight finish and record their outcomes, then shut down.
-            sched.pause()
-            if busy:
-                log.info("finishing %d job(s) in flight", len(busy))
-                await asyncio.gather(*busy, return_exceptions=True)
-            sched.shutdown(wait=False)
-            for notifier in {id(n): n for n in self.notifiers.values()}.values():
-                await notifier.aclose()
+            await _stop_bot(bot_task, stop)
+            await service.drain()
+            await self.close_notifiers()
             log.info("dondoc engine stopped")
+
+    def next_sweep_delay(self) -> timedelta:
+        """How long the sweep sleeps before its next run (see `sweep_delay`)."""
+        with Session(self.ctx.engine) as session:
+            return sweep_delay(self.ctx.clock, next_fire_at(session))
+
+    async def close_notifiers(self) -> None:
+        """Close each notifier once (one may serve several channels)."""
+        for notifier in {id(n): n for n in self.notifiers.values()}.values():
+            await notifier.aclose()
+
+
+def sweep_delay(clock: Clock, next_fire: datetime | None) -> timedelta:
+    """How long the sweep sleeps (in real time) before it runs again.
+
+    Times are compared on the context's clock, the one the sweep uses: until the next timer,
+    at least a second, at most the safety interval. A fixed clock (--now, DONDOC_NOW) never
+    reaches the next timer however long the daemon sleeps, so it only wakes at the safety
+    interval (to pick up new tasks and rules).
+    """
+    if next_fire is None or isinstance(clock, FixedClock):
+        return SAFETY_INTERVAL
+    return min(SAFETY_INTERVAL, max(next_fire - clock.now(), MIN_DELAY))
+
+
+async def _stop_bot(bot_task: asyncio.Task | None, stop: asyncio.Event) -> None:
+    if bot_task is None:
+        return
+    if not stop.is_set():
+        bot_task.cancel()   # serve itself failed: nothing to confirm
+    try:
+        # Stopping confirms the fetched updates to Telegram; never hang the shutdown on it.
+        await asyncio.wait_for(bot_task, 30)
+    except (Exception, asyncio.CancelledError):
+        log.exception("the Telegram bot did not stop cleanly")
+
+
+# -- the jobs ------------------------------------------------------------------------------
+# APScheduler sleeps on the real clock: `_alarm_now` is its "now", used only to say "run this
+# job now" or "in so long"; every decision about what is due is taken on the context's clock.
+
+
+def _alarm_now(service: Service) -> datetime:
+    return datetime.now(service.daemon.ctx.settings.tz)
+
+
+def _tracked(job: Callable[[Service], Awaitable[None]]) -> Callable[[Service], Awaitable[None]]:
+    """A job that the drain waits for, and whose failure is logged instead of stopping it for good."""
+
+    @functools.wraps(job)
+    async def run(service: Service) -> None:
+        task = asyncio.current_task()
+        service.busy.add(task)
+        try:
+            await job(service)
+        except Exception:
+            log.exception("%s failed; it runs again at its next moment", job.__name__)
+        finally:
+            service.busy.discard(task)
+
+    return run
+
+
+@_tracked
+async def sweep_job(service: Service) -> None:
+    """Create due notifications, wake dispatch if there are any, sleep until the next timer."""
+    created = await asyncio.to_thread(service.daemon.sweep_now)
+    if created:
+        log.info("sweep: %d notifications", created)
+        service.sched.modify_job("dispatch", next_run_time=_alarm_now(service))
+    delay = await asyncio.to_thread(service.daemon.next_sweep_delay)
+    service.sched.modify_job("sweep", next_run_time=_alarm_now(service) + delay)
+
+
+@_tracked
+async def dispatch_job(service: Service) -> None:
+    """Send what is due until nothing is (or a stop is asked for)."""
+    totals = Totals()
+    await service.daemon.dispatch_until_idle(totals, service.stop)
+    if totals.messages:
+        log.info("dispatch: %d sent, %d retrying, %d failed", totals.sent, totals.retrying, totals.failed)
+
+
+@_tracked
+async def rules_watch_job(service: Service) -> None:
+    await asyncio.to_thread(service.daemon.watch_rules)
+
+
+@_tracked
+async def daily_job(service: Service) -> None:
+    await asyncio.to_thread(service.daemon.daily)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    func: Callable[[Service], Awaitable[None]]
+    trigger: str
+    when: dict[str, int]   # the trigger's fields
+    misfire_grace: int    # seconds late a run may start; later runs are skipped (coalesced)
+    at_start: bool = True
+
+
+JOBS = (
+    Job("sweep", sweep_job, "interval", {"seconds": int(SAFETY_INTERVAL.total_seconds())}, 300),
+    Job("dispatch", dispatch_job, "interval", {"seconds": 30}, 30),
+    Job("rules-watch", rules_watch_job, "interval", {"seconds": 30}, 30),
+    # A machine asleep at 00:05 still re-checks the timers when it wakes the same morning.
+    Job("daily", daily_job, "cron", {"hour": 0, "minute": 5}, 6 * 3600, at_start=False),
+)
+
+
+@dataclass
+class Service:
+    """One run of `Daemon.serve`: the scheduler, its jobs, and the runs in flight."""
+
+    daemon: Daemon
+    stop: asyncio.Event
+    sched: AsyncIOScheduler = field(init=False)
+    busy: set[asyncio.Task] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.sched = AsyncIOScheduler(timezone=self.daemon.ctx.settings.tz)
+
+    def start(self) -> None:
+        now = _alarm_now(self)
+        for job in JOBS:
+            self.sched.add_job(job.func, job.trigger, args=[self], id=job.id, name=job.id,
+                               replace_existing=True, coalesce=True, max_instances=1,
+                               misfire_grace_time=job.misfire_grace,
+                               **({"next_run_time": now} if job.at_start else {}), **job.when)
+        self.sched.start()
+
+    async def drain(self) -> None:
+        """Stop new runs, let the ones in flight finish and record their outcomes, shut down."""
+        # APScheduler's asyncio executor cancels running jobs on shutdown, hence the order.
+        self.sched.pause()
+        if self.busy:
+            log.info("finishing %d job(s) in flight", len(self.busy))
+            await asyncio.gather(*self.busy, return_exceptions=True)
+        self.sched.shutdown(wait=False)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -31,7 +31,8 @@ class ConsoleNotifier:
                  "",
                  message.text.rstrip()]
         if message.buttons:
-            lines += ["", "  ".join(f"[{label}]" for label, _ in message.buttons)]
+            # One line per keyboard row, as Telegram lays them out.
+            lines += ["", *("  ".join(f"[{label}]" for label, _ in row) for row in message.buttons)]
         lines.append(f"{_RULE} {message.key} {_RULE}")
         block = "\n".join(lines) + "\n\n"
         try:

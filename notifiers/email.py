@@ -42,7 +42,7 @@ from pydantic import SecretStr
 
 from engine.infra.clock import Clock, SystemClock
 from notifiers.base import Message, NotifierError
-from notifiers.ics import deadline_event
+from notifiers.ics import deadline_calendar
 
 Security = Literal["none", "starttls", "tls"]
 _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_+=-]|\.(?!\.))*(?<!\.)")
@@ -100,6 +100,17 @@ class EmailNotifier:
         """The id every message of one thread (e.g. 'task-42') refers to, so mail clients group them."""
         return f"<{_id_part(thread)}.thread@{self.domain}>"
 
+    def _events(self, message: Message) -> list[tuple]:
+        """The calendar events a message carries: its task's deadline, or each task's in a digest.
+        The UID is the task's thread, so every message about one task updates one calendar entry."""
+        alarm = _ALARM.get(message.recipient.locale, _ALARM["en"])
+        if message.due is not None:
+            title = message.task_title or message.subject
+            uid = (self.thread_id(message.thread) if message.thread else self.message_id(message.key))[1:-1]
+            return [(uid, message.due, title, message.text, alarm.format(title))]
+        return [(self.thread_id(thread)[1:-1], due, title, title, alarm.format(title))
+                for thread, due, title in message.events]
+
     def build(self, message: Message) -> MIMEMultipart:
         """The email for `message`: text and HTML alternatives, threading headers, an .ics when due.
 
@@ -112,17 +123,14 @@ class EmailNotifier:
         body.attach(MIMEText(message.text, "plain", _QP_UTF8))
         if message.html:
             body.attach(MIMEText(message.html, "html", _QP_UTF8))
-        if message.due is not None:
+        events = self._events(message)
+        if events:
             mail = MIMEMultipart("mixed")
             mail.attach(body)
-            title = message.task_title or message.subject
-            uid = (self.thread_id(message.thread) if message.thread else self.message_id(message.key))[1:-1]
-            alarm = _ALARM.get(message.recipient.locale, _ALARM["en"]).format(title)
-            ics = MIMEText(deadline_event(uid, message.due, title, message.text, self._clock.now(), alarm)
-                           .decode("utf-8"), "calendar", _QP_UTF8)
+            ics = MIMEText(deadline_calendar(events, self._clock.now()).decode("utf-8"), "calendar", _QP_UTF8)
             ics.set_param("method", "PUBLISH")
-            ics.add_header("Content-Disposition", "attachment",
-                           filename=f"dondoc-{message.due.isoformat()}.ics")
+            first = min(due for _, due, *_ in events)
+            ics.add_header("Content-Disposition", "attachment", filename=f"dondoc-{first.isoformat()}.ics")
             mail.attach(ics)
         else:
             mail = body

@@ -1,4 +1,5 @@
-"""Telegram HTML: check it is in the subset Telegram accepts, and cut it into sendable pieces.
+"""Telegram HTML: escape text into it, check it is in the subset Telegram accepts, and cut it
+into sendable pieces.
 
 A Telegram message holds at most 4,096 characters, and each message must be balanced HTML on
 its own. A cut therefore closes the tags open at that point and the next piece reopens them;
@@ -8,6 +9,7 @@ it never falls inside a tag or an entity, and prefers a line break, then a space
 from __future__ import annotations
 
 import re
+from html import escape as _escape
 from html.parser import HTMLParser
 
 TELEGRAM_LIMIT = 4096
@@ -19,6 +21,11 @@ _ATOM = re.compile(r"<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|.", re.S
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 
 _Stack = tuple[tuple[str, str], ...]   # (tag name, the opening tag as written), outermost first
+
+
+def escape(text: object) -> str:
+    """Text as HTML character data (&, <, >); the one escaper of email HTML, Telegram and the bot."""
+    return _escape(str(text), quote=False)
 
 
 def units(text: str) -> int:

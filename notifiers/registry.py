@@ -1,4 +1,10 @@
-"""Which notifier serves each channel, from the settings: console stands in for what is not set up."""
+"""Which notifier serves each channel, from the settings: only the channels that are set up.
+
+A channel without settings has no notifier at all, so nothing can be recorded as sent on it
+(its notifications become `not_configured`). The console is a channel of its own, used only
+when `console: true` is set (the demo): it then prints what the unconfigured channels would
+have carried, recorded as sent on `console`, never as email or Telegram.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,29 @@ from typing import TextIO
 from engine.infra.settings import Settings
 from notifiers.base import Notifier
 
+CHANNELS = ("email", "telegram", "console")
+SETTINGS_HINT = {"email": "DONDOC_SMTP_HOST (và DONDOC_SMTP_*)", "telegram": "DONDOC_TELEGRAM_TOKEN",
+                 "console": "console: true trong config/dondoc.yaml (chỉ để chạy thử / demo only)"}
+
 
 def build_notifiers(settings: Settings, console_stream: TextIO | None = None) -> dict[str, Notifier]:
-    """email and telegram when configured, console always (and for whatever is not configured)."""
-    from notifiers.console import ConsoleNotifier
-
-    console = ConsoleNotifier(console_stream)
-    out: dict[str, Notifier] = {"console": console, "email": console, "telegram": console}
+    """channel -> notifier, for the channels this instance is configured for."""
+    out: dict[str, Notifier] = {}
     if settings.smtp_host:
         from notifiers.email import EmailNotifier
         out["email"] = EmailNotifier.from_settings(settings)
     if settings.telegram_token:
         from notifiers.telegram import TelegramNotifier
         out["telegram"] = TelegramNotifier.from_settings(settings)
+    if settings.console:
+        from notifiers.console import ConsoleNotifier
+        out["console"] = ConsoleNotifier(console_stream)
     return out
+
+
+def missing(notifiers: dict[str, Notifier], wanted: set[str]) -> list[str]:
+    """The channels in `wanted` (those the active rules use) that have no notifier here."""
+    return [c for c in CHANNELS if c in wanted and c not in notifiers]
 
 
 def describe(notifiers: dict[str, Notifier]) -> dict[str, str]:

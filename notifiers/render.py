@@ -22,67 +22,19 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.core.calendar import WorkCalendar
+from engine.core.vocabulary import TEMPLATES, TaskStatus
+from notifiers import template_cache
 from notifiers.base import Recipient
-from notifiers.htmlsplit import telegram_html_problems
+from notifiers.htmlsplit import escape, telegram_html_problems
+from notifiers.notice import Notice, digest_order, purpose_of, sections
+from notifiers.words import long_date, relative_phrase, role_label, short_date, status_label
 
-TEMPLATES = ("reminder", "due_today", "overdue", "escalation", "digest", "check_in", "needs_date")
 BLOCKS = ("subject", "text", "html", "telegram")
 LOCALES = ("vi", "en")
-
-_WEEKDAYS = {
-    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_PHRASES = {
-    "vi": {"none": "chưa có ngày hạn", "today": "hạn hôm nay", "overdue": "quá hạn {n} ngày",
-           "left": "còn {n} ngày làm việc", "left_calendar": "còn {n} ngày"},
-    "en": {"none": "no due date", "today": "due today", "overdue": "{n} day{s} overdue",
-           "left": "{n} working day{s} left", "left_calendar": "{n} day{s} left"},
-}
-_ROLES = {
-    "vi": {"assignee": "người được giao", "lead_unit_head": "trưởng đơn vị chủ trì",
-           "support_units": "đơn vị phối hợp", "chairman": "Chủ tịch UBND xã",
-           "supervisor": "lãnh đạo", "admin": "quản trị viên", "officer": "công chức"},
-    "en": {"assignee": "assignee", "lead_unit_head": "head of the lead unit",
-           "support_units": "supporting unit", "chairman": "commune chairman",
-           "supervisor": "supervisor", "admin": "administrator", "officer": "officer"},
-}
-_STATUSES = {
-    "vi": {"open": "chưa bắt đầu", "in_progress": "đang thực hiện", "done": "đã hoàn thành",
-           "cancelled": "đã hủy"},
-    "en": {"open": "not started", "in_progress": "in progress", "done": "done",
-           "cancelled": "cancelled"},
-}
 
 
 class RenderError(Exception):
     """A template failed at render time; the message is `FILE:LINE: problem`."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One notification as a message needs it (dispatch builds these from DB rows)."""
-
-    notification_id: int
-    template: str           # one of TEMPLATES (or a template an admin added)
-    rule_id: str
-    level: int              # 0 reminder, >=1 escalation level
-    require_ack: bool
-    urgent: bool
-    task_id: int
-    task_ref: str
-    task_title: str
-    plan_title: str
-    deadline: str | None    # the phrase as written in the plan
-    due: date | None
-    start: date | None
-    status: str             # open | in_progress | done | cancelled
-    lead_unit: str | None
-    assignee_name: str | None
-    recipient_role: str     # assignee, lead_unit_head, role:chairman ...
-    working_days_left: int | None   # negative when overdue
-    days_overdue: int | None        # calendar days past due, None if not overdue
 
 
 @dataclass(frozen=True)
@@ -93,70 +45,7 @@ class Rendered:
     telegram: str           # Telegram HTML, for Message.html on the telegram channel
 
 
-# -- helpers (also the templates' filters) -------------------------------------------------
-
-def _lang(locale: str) -> str:
-    return locale if locale in _WEEKDAYS else "en"
-
-
-def weekday_name(d: date, locale: str = "vi") -> str:
-    """'Thứ Hai' ... 'Chủ Nhật' (or Monday ... Sunday)."""
-    return _WEEKDAYS[_lang(locale)][d.weekday()]
-
-
-def long_date(d: date | None, locale: str = "vi") -> str:
-    """'Thứ Hai, 15/10/2025' / 'Monday, 15/10/2025'; the no-due-date phrase for None."""
-    if d is None:
-        return _PHRASES[_lang(locale)]["none"]
-    return f"{weekday_name(d, locale)}, {d:%d/%m/%Y}"
-
-
-def short_date(d: date | None, locale: str = "vi") -> str:
-    """'15/10/2025'; the no-due-date phrase for None."""
-    return _PHRASES[_lang(locale)]["none"] if d is None else f"{d:%d/%m/%Y}"
-
-
-def relative_phrase(due: date | None, today: date, working_days_left: int | None = None,
-                    days_overdue: int | None = None, locale: str = "vi") -> str:
-    """'còn 3 ngày làm việc', 'hạn hôm nay', 'quá hạn 2 ngày' (and the English forms)."""
-    words = _PHRASES[_lang(locale)]
-    if due is None:
-        return words["none"]
-    if days_overdue is None and due < today:
-        days_overdue = (today - due).days
-    if days_overdue:
-        return words["overdue"].format(n=days_overdue, s="" if days_overdue == 1 else "s")
-    if due <= today:
-        return words["today"]
-    if working_days_left is not None and working_days_left > 0:
-        return words["left"].format(n=working_days_left, s="" if working_days_left == 1 else "s")
-    # Due later but no working day in between (a due day on a Sunday, seen on Friday).
-    n = (due - today).days
-    return words["left_calendar"].format(n=n, s="" if n == 1 else "s")
-
-
-def countdown(calendar: WorkCalendar, due: date | None, today: date) -> tuple[int | None, int | None]:
-    """(working_days_left, days_overdue) for a Notice; the first is negative once the due day passed."""
-    if due is None:
-        return None, None
-    return calendar.working_days_between(today, due), ((today - due).days if today > due else None)
-
-
-def role_label(role: str, locale: str = "vi") -> str:
-    """How a recipient role reads in a message: 'role:chairman' -> 'Chủ tịch UBND xã'."""
-    key = role.split(":", 1)[1] if role.startswith(("role:", "person:")) else role
-    return _ROLES[_lang(locale)].get(key, key)
-
-
-def status_label(status: str, locale: str = "vi") -> str:
-    """A task status in words: 'in_progress' -> 'đang thực hiện'."""
-    return _STATUSES[_lang(locale)].get(status, status)
-
-
-def digest_order(notices: Sequence[Notice]) -> list[Notice]:
-    """Overdue first, then by due day; work without a due day last."""
-    return sorted(notices, key=lambda n: (not n.days_overdue, n.due or date.max, n.task_id))
-
+# -- template filters ---------------------------------------------------------------------
 
 def _localised(fn: Callable[..., str]) -> Callable[..., str]:
     @pass_context
@@ -189,10 +78,6 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _escape_attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 class Renderer:
     """Renders Notices for one recipient through the templates of their locale."""
 
@@ -207,7 +92,7 @@ class Renderer:
         env = SandboxedEnvironment(loader=FileSystemLoader(str(self.templates_dir)),
                                    undefined=StrictUndefined, autoescape=autoescape,
                                    trim_blocks=True, lstrip_blocks=True, auto_reload=False,
-                                   cache_size=-1)
+                                   cache_size=-1, bytecode_cache=template_cache.COMPILED[autoescape])
         env.filters.update(long_date=_localised(long_date), short_date=_localised(short_date),
                            role=_localised(role_label), status=_localised(status_label),
                            relative=_relative_filter)
@@ -232,8 +117,8 @@ class Renderer:
             raise ValueError("nothing to render")
         name = notices[0].template if len(notices) == 1 else "digest"
         locale = self._locale_for(recipient.locale, name)
-        context: dict[str, Any] = {"notices": digest_order(notices), "recipient": recipient,
-                                   "today": today, "locale": locale}
+        context: dict[str, Any] = {"notices": digest_order(notices), "sections": sections(notices, locale),
+                                   "recipient": recipient, "today": today, "locale": locale}
         if len(notices) == 1:
             context["notice"] = notices[0]
         try:
@@ -246,7 +131,7 @@ class Renderer:
         return Rendered(
             subject=_nfc(subject),
             text=_nfc(_tidy(parts["text"])),
-            html=_nfc(_HTML_PAGE.format(lang=locale, title=_escape_attr(subject),
+            html=_nfc(_HTML_PAGE.format(lang=locale, title=escape(subject),
                                         body=parts["html"].strip())),
             telegram=_nfc(_tidy(parts["telegram"])),
         )
@@ -283,6 +168,18 @@ class Renderer:
 
     def check(self) -> list[str]:
         """Every problem in the templates, one `FILE:LINE: message` each; [] when all is well."""
+        # Every `run --once` checks before sending; rendering each template with every sample
+        # takes a noticeable fraction of a second, so a set found clean is not rendered again in
+        # this process. Problems are never cached: their messages name this directory's files.
+        key = template_cache.fingerprint(self.templates_dir, self.default_locale)
+        if template_cache.known_clean(key):
+            return []
+        problems = self._problems()
+        if not problems:
+            template_cache.remember_clean(key)
+        return problems
+
+    def _problems(self) -> list[str]:
         problems: list[str] = []
         locales = sorted(set(LOCALES) | {p.name for p in self.templates_dir.iterdir() if p.is_dir()}
                          if self.templates_dir.is_dir() else set(LOCALES))
@@ -315,8 +212,8 @@ class Renderer:
         shapes = _sample_notices(name)
         cases = [shapes] if name == "digest" else [[n] for n in shapes]
         for notices in cases:
-            context: dict[str, Any] = {"notices": digest_order(notices), "recipient": recipient,
-                                       "today": _SAMPLE_TODAY, "locale": locale}
+            context: dict[str, Any] = {"notices": digest_order(notices), "sections": sections(notices, locale),
+                                       "recipient": recipient, "today": _SAMPLE_TODAY, "locale": locale}
             if name != "digest":
                 context["notice"] = notices[0]
             for block in BLOCKS:
@@ -343,23 +240,31 @@ _SAMPLE_TODAY = date(2025, 10, 13)
 
 
 def _sample_notices(template: str) -> list[Notice]:
-    """Notices of every shape a template may meet, to render under StrictUndefined."""
+    """Notices of every shape a template may meet (every digest section too), to render under
+    StrictUndefined."""
     t = _SAMPLE_TODAY
     base = dict(template=template, rule_id="mau", level=0, require_ack=False, urgent=False,
                 plan_title="Kế hoạch cải cách hành chính năm 2025", deadline="Trước 15/10/2025",
-                start=date(2025, 1, 2), status="open", lead_unit="Tư pháp - Hộ tịch",
-                assignee_name="Hoàng Văn Em", recipient_role="assignee")
-    return [
-        Notice(1, task_id=1, task_ref="1", task_title="Ban hành Kế hoạch CCHC năm 2025",
-               due=t + timedelta(days=4), working_days_left=3, days_overdue=None, **base),
-        Notice(2, task_id=2, task_ref="2", task_title="Báo cáo CCHC quý IV", due=t,
-               working_days_left=0, days_overdue=None, **{**base, "status": "in_progress"}),
-        Notice(3, task_id=3, task_ref="3.1", task_title='Rà soát TTHC <b>&</b> "một cửa"',
-               due=t - timedelta(days=7), working_days_left=-5, days_overdue=7,
-               **{**base, "level": 2, "require_ack": True, "urgent": True,
-                  "recipient_role": "role:chairman"}),
-        Notice(4, task_id=4, task_ref="BC-QUY/2025-Q4", task_title="Tuyên truyền CCHC", due=None,
-               working_days_left=None, days_overdue=None,
-               **{**base, "deadline": None, "start": None, "lead_unit": None, "assignee_name": None,
-                  "recipient_role": "lead_unit_head"}),
+                start=date(2025, 1, 2), status=TaskStatus.OPEN, lead_unit="Tư pháp - Hộ tịch",
+                assignee_name="Hoàng Văn Em", recipient_role="assignee", due_kind="date")
+    no_date = {"deadline": None, "start": None, "lead_unit": None, "assignee_name": None,
+               "recipient_role": "lead_unit_head", "due": None, "working_days_left": None}
+    shapes = [
+        dict(base, task_id=1, task_ref="1", task_title="Ban hành Kế hoạch CCHC năm 2025",
+             due=t + timedelta(days=4), working_days_left=3, days_overdue=None),
+        dict(base, task_id=2, task_ref="2", task_title="Báo cáo CCHC quý IV", due=t,
+             working_days_left=0, days_overdue=None, status=TaskStatus.IN_PROGRESS),
+        dict(base, task_id=3, task_ref="3.1", task_title='Rà soát TTHC <b>&</b> "một cửa"',
+             due=t - timedelta(days=7), working_days_left=-5, days_overdue=7, level=2, require_ack=True,
+             urgent=True, recipient_role="role:chairman"),
+        dict(base, task_id=4, task_ref="BC-QUY/2025-Q4", task_title="Tuyên truyền CCHC", days_overdue=None,
+             **no_date),
+        dict(base, task_id=5, task_ref="5", task_title="Số hóa hồ sơ TTHC", due=t - timedelta(days=2),
+             working_days_left=-2, days_overdue=2),
+        dict(base, task_id=6, task_ref="6", task_title="Khảo sát sự hài lòng", days_overdue=None,
+             **{**no_date, "due_kind": "event", "deadline": "Sau khi công bố chỉ số PAPI"}),
     ]
+    if template == "digest":
+        shapes.append(dict(base, task_id=7, task_ref="7", task_title="Kiểm tra công vụ", days_overdue=None,
+                           **{**no_date, "template": "needs_assignment", "recipient_role": "role:admin"}))
+    return [Notice(i, **s, purpose=purpose_of(s, t)) for i, s in enumerate(shapes, start=1)]

@@ -9,8 +9,9 @@ dispatcher with its `retry_after`. Errors, modelled on healthchecks' Telegram tr
      ├── permanent=True    Forbidden (bot blocked or kicked, user deactivated), InvalidToken,
      │                     BadRequest ("chat not found", or the server's own text),
      │                     a recipient without a Telegram chat id
-     └── permanent=False   RetryAfter (retry_after set: wait that long), TimedOut, NetworkError,
-                           ChatMigrated (migrate_to set: store the new chat id, resend once)
+     ├── permanent=False   TimedOut, NetworkError
+     ├── RetryLater        RetryAfter: wait retry_after seconds
+     └── ChatMoved         ChatMigrated: store the new chat id, resend once
 
 A message over 4,096 characters goes out in several parts (notifiers/htmlsplit.py). If part k
 fails, the parts before it are remembered for that message key and chat, so a retry after a
@@ -22,7 +23,7 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict
 from datetime import timedelta
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from pydantic import SecretStr
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -32,11 +33,10 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from notifiers.base import Message, NotifierError
-from notifiers.htmlsplit import split_html
+from notifiers.base import ChatMoved, Message, NotifierError, RetryLater, as_rows
+from notifiers.htmlsplit import escape, split_html
 
 _REMEMBERED = 1000   # partly sent messages kept for resuming; older ones are forgotten
-_ROW = 3             # buttons per keyboard row, so labels stay readable on a phone
 
 
 class TelegramNotifier:
@@ -84,20 +84,19 @@ class TelegramNotifier:
         parts = message_parts(message)
         key = (message.key, str(chat_id))
         done, last_id = self._progress.get(key, (0, ""))
-        keyboard = _keyboard(message.buttons)
+        markup = keyboard(message.buttons)
         for index in range(done, len(parts)):
             try:
                 sent = await self._bot.send_message(
                     chat_id, parts[index], parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard if index == len(parts) - 1 else None,
+                    reply_markup=markup if index == len(parts) - 1 else None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True))
             except TelegramError as exc:
                 error = _classify(exc, chat_id)
                 if index > 0:
                     self._remember(key, index, last_id)
-                    error = NotifierError(f"{error} (part {index + 1} of {len(parts)}; "
-                                          f"{index} already sent, a retry continues from here)",
-                                          error.permanent, error.retry_after, error.migrate_to)
+                    error = error.reworded(f"{error} (part {index + 1} of {len(parts)}; "
+                                           f"{index} already sent, a retry continues from here)")
                 raise error from None
             last_id = str(sent.message_id)
         self._progress.pop(key, None)
@@ -127,38 +126,16 @@ class TelegramNotifier:
 
 def message_parts(message: Message) -> list[str]:
     """The chunks a message goes out in; the last one carries the buttons."""
-    return split_html(message.html or _escape(message.text))
+    return split_html(message.html or escape(message.text))
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _keyboard(buttons) -> InlineKeyboardMarkup | None:
-    """Inline keyboard for Message.buttons: loose (label, data) pairs go _ROW to a row; an item
-    that is itself a tuple of pairs is one row of its own (a digest's row per task)."""
-    if not buttons:
+def keyboard(rows: Iterable[Iterable[Sequence[str]]]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for rows of (label, callback data), row for row; None for no buttons."""
+    laid = as_rows(rows)
+    if not laid:
         return None
-    rows: list[list[InlineKeyboardButton]] = []
-    loose: list[InlineKeyboardButton] = []
-
-    def flush() -> None:
-        rows.extend(loose[i:i + _ROW] for i in range(0, len(loose), _ROW))
-        loose.clear()
-
-    for item in buttons:
-        if item and isinstance(item[0], (tuple, list)):
-            flush()
-            rows.append([InlineKeyboardButton(label, callback_data=data) for label, data in item])
-        else:
-            loose.append(InlineKeyboardButton(item[0], callback_data=item[1]))
-    flush()
-    return InlineKeyboardMarkup(rows)
-
-
-def keyboard(rows) -> InlineKeyboardMarkup | None:
-    """The inline keyboard for rows of (label, callback data); None for no buttons."""
-    return _keyboard(tuple(tuple(tuple(b) for b in row) for row in rows if row))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in laid])
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -177,12 +154,10 @@ def _seconds(exc: RetryAfter) -> float:
 def _classify(exc: TelegramError, chat: Any) -> NotifierError:
     """The NotifierError dispatch needs for a PTB error (order matters: see the module doc)."""
     if isinstance(exc, ChatMigrated):
-        return NotifierError(f"Telegram chat {chat} became supergroup {exc.new_chat_id}",
-                             permanent=False, migrate_to=str(exc.new_chat_id))
+        return ChatMoved(f"Telegram chat {chat} became supergroup {exc.new_chat_id}", str(exc.new_chat_id))
     if isinstance(exc, RetryAfter):
         seconds = _seconds(exc)
-        return NotifierError(f"Telegram flood limit: retry after {seconds:g} s",
-                             permanent=False, retry_after=seconds)
+        return RetryLater(f"Telegram flood limit: retry after {seconds:g} s", seconds)
     if isinstance(exc, Forbidden):
         return NotifierError(f"Telegram chat {chat}: {exc.message}", permanent=True)
     if isinstance(exc, InvalidToken):

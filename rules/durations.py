@@ -16,7 +16,9 @@ _PATTERNS = [
     (re.compile(r"^(\d+)\s+ngày$"), "days"),
     (re.compile(r"^(\d+)\s+giờ$"), "hours"),
 ]
-HINT = 'try "2d", "12h", "2 working days" or "2 ngày làm việc"'
+HINT = 'ví dụ / e.g. "2d", "12h", "2 working days", "2 ngày làm việc"'
+# Vietnamese first; the English half reads as it always did, so a search for it still finds it.
+NOT_A_DURATION = "không đọc được khoảng thời gian / {value!r} is not a duration"
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,12 @@ def parse_duration(value: object) -> Duration:
     if isinstance(value, Duration):
         return value
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"{value!r} is not a duration ({HINT})")
+        raise ValueError(f"{NOT_A_DURATION.format(value=value)} ({HINT})")
     if isinstance(value, int):
-        raise ValueError(f"{value!r} is not a duration: say which unit ({HINT})")
+        raise ValueError(f"{NOT_A_DURATION.format(value=value)}: cần ghi đơn vị / say which unit ({HINT})")
     text = " ".join(unicodedata.normalize("NFC", value).strip().lower().split())
     for pattern, unit in _PATTERNS:
         match = pattern.match(text)
         if match:
             return Duration(int(match.group(1)), unit)
-    raise ValueError(f"{value!r} is not a duration ({HINT})")
+    raise ValueError(f"{NOT_A_DURATION.format(value=value)} ({HINT})")

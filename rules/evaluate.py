@@ -5,17 +5,20 @@ from __future__ import annotations
 import calendar as _months
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
+from typing import Iterable, Iterator
+
+from sqlmodel import Session, select
 
 from engine.core.calendar import SendWindow, WorkCalendar
 from engine.core.models import Person, Plan, Task, Unit
 from engine.core.names import match_key
-from engine.core.org import tree_root
+from engine.core.orgtree import RoleHolders
+from engine.core.vocabulary import ACTIVE
 from rules.durations import Duration
 from rules.loader import RuleSet
+from rules.reach import ASSIGNEE, LEAD_HEAD, OVERSEER, Reach
 from rules.schema import DUE_TRIGGERS, Rule
 
-ACTIVE = ("open", "in_progress")
 # Cadences run forever; this bounds a search for the next moment, never a real schedule.
 _MAX_STEPS = 5000
 
@@ -37,39 +40,32 @@ class Org:
 
     def __post_init__(self) -> None:
         self.by_code = {p.code: p for p in self.people.values()}
-        self.by_role: dict[str, list[Person]] = {}
-        for person in sorted(self.people.values(), key=lambda p: p.code):
-            if person.active:
-                for role in person.roles:
-                    self.by_role.setdefault(role, []).append(person)
-        # In a database holding several communes, role:chairman means the chairman of the task's
-        # own commune: the people whose unit shares the root of the lead unit's tree.
-        parents = {u.id: u.parent_id for u in self.units.values()}
-        self.root = {uid: tree_root(parents, uid) for uid in self.units}
-        self.by_role_root: dict[tuple[str, int], list[Person]] = {}
-        for role, people in self.by_role.items():
-            for person in people:
-                if person.unit_id in self.root:
-                    self.by_role_root.setdefault((role, self.root[person.unit_id]), []).append(person)
+        self.parents = {u.id: u.parent_id for u in self.units.values()}
+        self.roles = RoleHolders(self.people.values(), self.parents)
         self.unit_keys: dict[str, set[int]] = {}
         for unit in self.units.values():
             for name in [unit.code, unit.name, *unit.aliases]:
                 self.unit_keys.setdefault(match_key(name), set()).add(unit.id)
+        self.reach = Reach(self)
+
+    @classmethod
+    def load(cls, session: Session) -> "Org":
+        """Every plan, unit and person in the database."""
+        return cls({p.id: p for p in session.exec(select(Plan))}, {u.id: u for u in session.exec(select(Unit))},
+                   {p.id: p for p in session.exec(select(Person))})
 
     def with_role(self, role: str, unit_id: int | None) -> list[Person]:
         """Active people with `role` in the lead unit's organisation, else anywhere."""
-        if unit_id in self.root:
-            found = self.by_role_root.get((role, self.root[unit_id]))
-            if found:
-                return found
-        return self.by_role.get(role, [])
+        return self.roles.holding(role, unit_id)
 
 
 class Evaluator:
     """Rules of one rule set applied to tasks, on one calendar."""
 
-    def __init__(self, ruleset: RuleSet, cal: WorkCalendar, org: Org):
+    def __init__(self, ruleset: RuleSet, cal: WorkCalendar, org: Org, channels: set[str] | None = None):
+        """`channels`: the channels this instance can send on (None: assume every one is set up)."""
         self.rs, self.cal, self.org, self.tz = ruleset, cal, org, cal.tz
+        self._configured = channels
         d = ruleset.defaults
         self.window = SendWindow(d.send_window.start, d.send_window.end, d.send_window.working_days_only)
         self._units: dict[str, set[int]] = {}
@@ -82,32 +78,44 @@ class Evaluator:
     # -- matching ------------------------------------------------------------------------
 
     def mismatch(self, rule: Rule, task: Task) -> str | None:
-        """Why `rule` does not apply to `task`, or None when it does."""
+        """Why `rule` does not apply to `task` (Vietnamese / English), or None when it does."""
         m = rule.match
+        listed = ", ".join
         if not rule.enabled:
-            return "the rule is disabled (enabled: false)"
+            return "quy tắc đang tắt / the rule is disabled (enabled: false)"
         if task.status not in ACTIVE:
-            return f"the task is {task.status}: done and cancelled tasks get nothing more"
+            return (f"nhiệm vụ ở trạng thái {task.status}: việc đã xong hoặc đã hủy không còn được nhắc / "
+                    f"the task is {task.status}: done and cancelled tasks get nothing more")
         if m.status and task.status not in m.status:
-            return f"status {task.status} is not in match.status {m.status}"
+            return (f"trạng thái {task.status} không thuộc match.status / "
+                    f"status {task.status} is not in match.status: {listed(m.status)}")
         if m.kind and task.due_kind not in m.kind:
-            return f"deadline kind {task.due_kind} is not in match.kind {m.kind}"
+            return (f"loại thời hạn {task.due_kind} không thuộc match.kind / "
+                    f"deadline kind {task.due_kind} is not in match.kind: {listed(m.kind)}")
         if m.domain and task.domain not in m.domain:
-            return f"domain {task.domain} is not in match.domain {m.domain}"
+            return (f"lĩnh vực {task.domain} không thuộc match.domain / "
+                    f"domain {task.domain} is not in match.domain: {listed(m.domain)}")
         if m.type and task.kind not in m.type:
-            return f"type {task.kind} is not in match.type {m.type}"
+            return f"kiểu {task.kind} không thuộc match.type / type {task.kind} is not in match.type: {listed(m.type)}"
         if m.occurrence is not None and (task.parent_id is not None) != m.occurrence:
-            return "the task is " + ("" if task.parent_id else "not ") + "an occurrence of a recurring obligation"
+            if task.parent_id:
+                return ("nhiệm vụ là một kỳ của nghĩa vụ định kỳ / "
+                        "the task is an occurrence of a recurring obligation")
+            return ("nhiệm vụ không phải một kỳ của nghĩa vụ định kỳ / "
+                    "the task is not an occurrence of a recurring obligation")
         if m.lead_unit and task.lead_unit_id not in self._units[rule.id]:
-            return f"the lead unit is not in match.lead_unit {m.lead_unit}"
+            return (f"đơn vị chủ trì không thuộc match.lead_unit / "
+                    f"the lead unit is not in match.lead_unit: {listed(m.lead_unit)}")
         if m.plan and not self._plan_matches(m.plan, task):
-            return f"the plan is not in match.plan {m.plan}"
+            return f"kế hoạch không thuộc match.plan / the plan is not in match.plan: {listed(m.plan)}"
         if m.tags and not set(m.tags) & set(task.tags):
-            return f"the task has none of the tags {m.tags}"
+            return f"nhiệm vụ không có nhãn nào trong / the task has none of the tags: {listed(m.tags)}"
         if rule.trigger in DUE_TRIGGERS and task.due is None:
-            return f"{rule.trigger} needs a due day and the task has none"
+            return (f"{rule.trigger} cần ngày đến hạn mà nhiệm vụ chưa có / "
+                    f"{rule.trigger} needs a due day and the task has none")
         if rule.trigger == "after_start" and task.start is None:
-            return "after_start needs a start day and the task has none"
+            return ("after_start cần ngày bắt đầu mà nhiệm vụ chưa có / "
+                    "after_start needs a start day and the task has none")
         return None
 
     def _plan_matches(self, wanted: list[str], task: Task) -> bool:
@@ -188,54 +196,84 @@ class Evaluator:
     # -- recipients ----------------------------------------------------------------------
 
     def recipients(self, rule: Rule, task: Task) -> list[tuple[str, Person | None]]:
-        """(how the rule named them, person) for each target; None where nobody fills the role."""
+        """(relationship to the task, person) for each target; (target, None) where nobody fills it.
+
+        The relationship is the true one (rules.reach), not the rule's word. At an escalation
+        level, someone a lower level of the task's chain already reaches under another
+        relationship is left out: nobody gets two levels of one escalation as two people.
+        """
+        reach = self.org.reach
+        told = self._told_below(rule, task) if rule.level else {}
         out: list[tuple[str, Person | None]] = []
         seen: set[int] = set()
 
-        def add(role: str, person: Person | None) -> None:
-            if person is None or not person.active:
-                out.append((role, None))
-            elif person.id not in seen:
-                seen.add(person.id)
-                out.append((role, person))
+        def take(target: str, found: Iterable[tuple[str, Person | None]], first: bool = False,
+                 or_none: bool = True) -> None:
+            reached = False
+            for label, person in found:
+                if person is None or not person.active or label not in told.get(person.id, {label}):
+                    continue
+                reached = True
+                if person.id not in seen:
+                    seen.add(person.id)
+                    out.append((label, person))
+                if first:
+                    return
+            if not reached and or_none:
+                out.append((target, None))
 
         for target in rule.notify:
-            if target == "assignee":
-                add(target, self.org.people.get(task.assignee_id) if task.assignee_id else None)
-            elif target == "lead_unit_head":
-                add(target, self._head_above_assignee(task))
+            if target == ASSIGNEE:
+                person = self.org.people.get(task.assignee_id) if task.assignee_id else None
+                take(target, [(target, person)] if person is not None and person.active else reach.stand_in(task))
+            elif target == LEAD_HEAD:
+                take(target, reach.chain(task), first=True)
+            elif target == OVERSEER:
+                take(target, reach.overseers(task), first=True)
             elif target == "support_units":
-                for unit_id in task.support_unit_ids:
-                    unit = self.org.units.get(unit_id)
-                    if unit and unit.head_id:
-                        add(target, self.org.people.get(unit.head_id))
+                heads = (self.org.units[u].head_id for u in task.support_unit_ids if u in self.org.units)
+                take(target, [(target, self.org.people.get(h)) for h in heads if h], or_none=False)
             elif target.startswith("role:"):
-                people = self.org.with_role(target[5:], task.lead_unit_id)
-                for person in people:
-                    add(target, person)
-                if not people:
-                    add(target, None)
+                take(target, [(target, p) for p in self.org.with_role(target[5:], task.lead_unit_id)])
             elif target.startswith("person:"):
-                add(target, self.org.by_code.get(target[7:]))
+                take(target, [(target, self.org.by_code.get(target[7:]))])
         return [(role, p) for role, p in out if p is not None] or out[:1]
 
+    def _told_below(self, rule: Rule, task: Task) -> dict[int, set[str]]:
+        """Person id -> the relationships under which the task's lower levels reach them."""
+        told: dict[int, set[str]] = {}
+        for lower in self.rs.enabled:
+            if lower.level < rule.level and self.mismatch(lower, task) is None:
+                for label, person in self.recipients(lower, task):
+                    if person is not None:
+                        told.setdefault(person.id, set()).add(label)
+        return told
+
     def _head_above_assignee(self, task: Task) -> Person | None:
-        """The lead unit's head; when that is the assignee (a one-officer unit), the next head up."""
-        unit = self.org.units.get(task.lead_unit_id) if task.lead_unit_id else None
-        seen: set[int] = set()
-        while unit is not None and unit.id not in seen:
-            seen.add(unit.id)
-            if unit.head_id and unit.head_id != task.assignee_id:
-                return self.org.people.get(unit.head_id)
-            unit = self.org.units.get(unit.parent_id) if unit.parent_id else None
-        return None
+        """The first of the task's chain of command who is not its assignee (rules.reach)."""
+        return next((person for _, person in self.org.reach.chain(task)), None)
 
     def channels(self, rule: Rule, person: Person) -> list[str]:
-        """The rule's channels this person can be reached on."""
+        """The rule's channels this person can be reached on.
+
+        Where a channel is not set up on this instance and the console is (the demo), the
+        message goes to the console channel instead, and is recorded there, not as sent by email.
+        """
         wanted = rule.channels or self.rs.defaults.channels
         reachable = {"email": bool(person.email) and not person.email_broken,
                      "telegram": bool(person.telegram) and not person.telegram_broken, "console": True}
-        return [c for c in wanted if reachable.get(c)]
+        found = [c for c in wanted if reachable.get(c)]
+        if self._configured is not None and "console" in self._configured:
+            found = list(dict.fromkeys(c if c in self._configured else "console" for c in found))
+        return found
+
+    def configured(self, channel: str) -> bool:
+        """Whether this instance can send on `channel` at all."""
+        return self._configured is None or channel in self._configured
+
+    def send_time(self, local_now: datetime, rule: Rule) -> datetime:
+        """When something found due at `local_now` may go out: now, or the next send window."""
+        return local_now if rule.urgent else self.cal.next_send_time(local_now, self.window)
 
     def catch_up_floor(self, now: datetime) -> datetime:
         """The oldest moment still worth sending: `defaults.max_catch_up` before `now`."""

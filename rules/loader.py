@@ -16,14 +16,15 @@ from typing import Any
 
 from engine.infra import yamlfile
 from engine.infra.errors import FileError, FileErrors
-from engine.core.models import DOMAINS, DUE_KINDS, ROLES, TASK_KINDS, TASK_STATUSES
+from engine.core.cchc import DOMAINS
+from engine.core.vocabulary import ACTIVE, TEMPLATES, DueKind, Role, TaskStatus, TaskType
 from engine.core.names import match_key
-from rules.schema import CHANNELS, DUE_TRIGGERS, TEMPLATES, Defaults, Rule, RuleFile
+from rules.schema import CHANNELS, DUE_TRIGGERS, Defaults, Rule, RuleFile
 
 # Kinds of task that never have a due day, or never a start day.
-NO_DUE_KINDS = {"continuous", "external", "event", "unknown", "recurring"}
-NO_START_KINDS = {"date", "external", "event", "unknown", "recurring"}
-RECIPIENTS = ("assignee", "lead_unit_head", "support_units")
+NO_DUE_KINDS = {DueKind.CONTINUOUS, DueKind.EXTERNAL, DueKind.EVENT, DueKind.UNKNOWN, DueKind.RECURRING}
+NO_START_KINDS = {DueKind.DATE, DueKind.EXTERNAL, DueKind.EVENT, DueKind.UNKNOWN, DueKind.RECURRING}
+RECIPIENTS = ("assignee", "lead_unit_head", "support_units", "overseer")
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,17 @@ def _cross_check(doc: yamlfile.Document, rf: RuleFile, org: OrgNames | None,
 
     for j, channel in enumerate(rf.defaults.channels):
         if channel not in CHANNELS:
-            err(("defaults", "channels", j), f"unknown channel {channel!r}", f"channels are {', '.join(CHANNELS)}")
+            err(("defaults", "channels", j), *_unknown_channel(channel))
     if rf.defaults.template not in templates:
-        err(("defaults", "template"), f"unknown template {rf.defaults.template!r}",
-            f"templates are {', '.join(sorted(templates))}")
+        err(("defaults", "template"), *_unknown_template(rf.defaults.template, templates))
     seen: dict[str, int] = {}
     levels: dict[int, int] = {}
     for i, rule in enumerate(rf.rules):
         at = ("rules", i)
         if rule.id in seen:
             first, _ = doc.locate(("rules", seen[rule.id], "id"))
-            err(at + ("id",), f"duplicate rule id {rule.id!r}", f"first used at line {first}")
+            err(at + ("id",), f"mã quy tắc {rule.id!r} bị trùng / duplicate rule id {rule.id!r}",
+                f"dùng lần đầu ở dòng {first} / first used at line {first}")
         seen.setdefault(rule.id, i)
         for j, target in enumerate(rule.notify):
             problem = _recipient_problem(target, org)
@@ -113,20 +114,22 @@ def _cross_check(doc: yamlfile.Document, rf: RuleFile, org: OrgNames | None,
                 err(at + ("notify", j), problem[0], problem[1])
         for j, channel in enumerate(rule.channels or []):
             if channel not in CHANNELS:
-                err(at + ("channels", j), f"unknown channel {channel!r}", f"channels are {', '.join(CHANNELS)}")
+                err(at + ("channels", j), *_unknown_channel(channel))
         if rule.template is not None and rule.template not in templates:
-            err(at + ("template",), f"unknown template {rule.template!r}",
-                f"templates are {', '.join(sorted(templates))}")
+            err(at + ("template",), *_unknown_template(rule.template, templates))
         _check_match(err, at, rule, org)
         never = _never_fires(rule)
         if never:
-            err(at + (rule.trigger,), f"rule {rule.id!r} can never fire: {never}")
+            err(at + (rule.trigger,), f"quy tắc {rule.id!r} không bao giờ chạy: {never[0]} / "
+                                      f"rule {rule.id!r} can never fire: {never[1]}")
         if rule.escalate:
             levels.setdefault(rule.escalate.level, i)
     for level, i in sorted(levels.items()):
         if level > 1 and level - 1 not in levels:
-            err(("rules", i, "escalate", "level"), f"escalation level {level} has no level {level - 1} below it",
-                "escalate one level at a time: add a rule with escalate.level " + str(level - 1))
+            err(("rules", i, "escalate", "level"), f"cảnh báo cấp {level} chưa có cấp {level - 1} bên dưới / "
+                f"escalation level {level} has no level {level - 1} below it",
+                f"lên từng cấp một: thêm quy tắc có escalate.level {level - 1} / "
+                f"escalate one level at a time: add a rule with escalate.level {level - 1}")
     return errors
 
 
@@ -135,35 +138,53 @@ def _recipient_problem(target: str, org: OrgNames | None) -> tuple[str, str | No
         return None
     kind, _, name = target.partition(":")
     if kind == "role":
-        return None if name in ROLES else (f"unknown role {name!r}", f"roles are {', '.join(ROLES)}")
+        return None if Role.has(name) else (f"không có vai trò {name!r} / unknown role {name!r}",
+                                            f"các vai trò / roles: {Role.listing()}")
     if kind == "person":
         if org is not None and name not in org.people:
-            return (f"unknown person {name!r}", "use a person id from config/org.yaml")
+            return (f"không có người {name!r} / unknown person {name!r}",
+                    "dùng mã người trong / use a person id from config/org.yaml")
         return None
-    return (f"unknown recipient {target!r}",
-            f"use {', '.join(RECIPIENTS)}, role:<role> or person:<id>")
+    return (f"không có người nhận {target!r} / unknown recipient {target!r}",
+            f"dùng / use {', '.join(RECIPIENTS)}, role:<role> hoặc / or person:<id>")
 
 
 def _check_match(err, at: tuple, rule: Rule, org: OrgNames | None) -> None:
-    vocab = {"status": TASK_STATUSES, "kind": DUE_KINDS, "domain": tuple(DOMAINS), "type": TASK_KINDS}
+    vocab = {"status": tuple(TaskStatus), "kind": tuple(DueKind), "domain": tuple(DOMAINS), "type": tuple(TaskType)}
     for key, allowed in vocab.items():
         for j, value in enumerate(getattr(rule.match, key) or []):
             if value not in allowed:
-                err(at + ("match", key, j), f"unknown {key} {value!r}", f"use one of {', '.join(allowed)}")
+                err(at + ("match", key, j), f"không có {key} {value!r} / unknown {key} {value!r}",
+                    f"dùng một trong / use one of: {', '.join(allowed)}")
     if org is not None:
         for j, unit in enumerate(rule.match.lead_unit or []):
             if match_key(unit) not in org.units:
-                err(at + ("match", "lead_unit", j), f"unknown unit {unit!r}",
-                    "use a unit id, name or alias from config/org.yaml")
+                err(at + ("match", "lead_unit", j), f"không có đơn vị {unit!r} / unknown unit {unit!r}",
+                    "dùng mã, tên hoặc tên gọi khác của đơn vị trong / use a unit id, name or alias from "
+                    "config/org.yaml")
 
 
-def _never_fires(rule: Rule) -> str | None:
-    statuses = set(rule.match.status or ("open", "in_progress"))
-    if not statuses & {"open", "in_progress"}:
-        return "it matches only done or cancelled tasks, which get nothing more"
-    kinds = set(rule.match.kind or DUE_KINDS)
+def _unknown_channel(channel: str) -> tuple[str, str]:
+    return (f"không có kênh {channel!r} / unknown channel {channel!r}",
+            f"các kênh / channels: {', '.join(CHANNELS)}")
+
+
+def _unknown_template(name: str, templates: set[str]) -> tuple[str, str]:
+    return (f"không có mẫu tin {name!r} / unknown template {name!r}",
+            f"các mẫu / templates: {', '.join(sorted(templates))}")
+
+
+def _never_fires(rule: Rule) -> tuple[str, str] | None:
+    """Why the rule can never fire, in Vietnamese and in English; None when it can."""
+    statuses = set(rule.match.status or ACTIVE)
+    if not statuses & set(ACTIVE):
+        return ("nó chỉ khớp nhiệm vụ đã xong hoặc đã hủy, những việc không còn được nhắc",
+                "it matches only done or cancelled tasks, which get nothing more")
+    kinds = set(rule.match.kind or DueKind)
     if rule.trigger in DUE_TRIGGERS and kinds <= NO_DUE_KINDS:
-        return f"tasks of kind {', '.join(sorted(kinds))} have no due day"
+        shown = ', '.join(sorted(kinds))
+        return f"nhiệm vụ loại {shown} không có ngày đến hạn", f"tasks of kind {shown} have no due day"
     if rule.trigger == "after_start" and kinds <= NO_START_KINDS:
-        return f"tasks of kind {', '.join(sorted(kinds))} have no start day"
+        shown = ', '.join(sorted(kinds))
+        return f"nhiệm vụ loại {shown} không có ngày bắt đầu", f"tasks of kind {shown} have no start day"
     return None

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from engine.core.vocabulary import Channel, Template
 from rules.durations import Duration, parse_duration
 
 DurationField = Annotated[Duration, BeforeValidator(parse_duration)]
-CHANNELS = ("email", "telegram", "console")
-TEMPLATES = ("reminder", "due_today", "overdue", "escalation", "digest", "check_in", "needs_date")
+CHANNELS = tuple(Channel)
 TRIGGERS = ("before_due", "on_due", "after_due", "after_start", "every")
 # Triggers anchored on the due day: they never fire for work that has none.
 DUE_TRIGGERS = ("before_due", "on_due", "after_due")
@@ -36,15 +36,16 @@ class Window(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> "Window":
         if self.end <= self.start:
-            raise ValueError(f"end {self.end:%H:%M} is not after start {self.start:%H:%M}")
+            raise ValueError(f"giờ kết thúc {self.end:%H:%M} không sau giờ bắt đầu {self.start:%H:%M} / "
+                             f"end {self.end:%H:%M} is not after start {self.start:%H:%M}")
         return self
 
 
 class Defaults(_Strict):
-    channels: Annotated[list[str], BeforeValidator(_listify)] = ["telegram", "email"]
+    channels: Annotated[list[str], BeforeValidator(_listify)] = [Channel.TELEGRAM.value, Channel.EMAIL.value]
     send_window: Window = Window()
     locale: str = "vi"
-    template: str = "reminder"
+    template: str = Template.REMINDER.value
     max_catch_up: DurationField = Duration(7, "days")
     ack_holds_for: DurationField = Duration(5, "working_days")
 
@@ -99,23 +100,26 @@ class Rule(_Strict):
     @classmethod
     def _on_due_true(cls, value: Optional[bool]) -> Optional[bool]:
         if value is False:
-            raise ValueError("write on_due: true, or leave it out")
+            raise ValueError("ghi on_due: true, hoặc bỏ khóa này / write on_due: true, or leave it out")
         return value
 
     @model_validator(mode="after")
     def _one_trigger(self) -> "Rule":
         given = [t for t in TRIGGERS if getattr(self, t) is not None]
         if not given:
-            raise ValueError(f"rule {self.id!r} has no trigger: give one of {', '.join(TRIGGERS)}")
+            raise ValueError(f"quy tắc {self.id!r} chưa có thời điểm kích hoạt / rule {self.id!r} has no trigger "
+                             f"(cần một trong / give one of: {', '.join(TRIGGERS)})")
         if len(given) > 1:
-            raise ValueError(f"rule {self.id!r} has {len(given)} triggers ({', '.join(given)}); "
-                             "give one per rule")
+            raise ValueError(f"quy tắc {self.id!r} có {len(given)} thời điểm kích hoạt ({', '.join(given)}), "
+                             f"mỗi quy tắc chỉ một / rule {self.id!r} has {len(given)} triggers; give one per rule")
         if self.day is not None and self.every != "month":
-            raise ValueError("day only goes with every: month")
+            raise ValueError("day: chỉ dùng cùng every: month / day only goes with every: month")
         if self.every == "month" and self.day is None:
-            raise ValueError("every: month needs day: (the day of the month, 1-31)")
+            raise ValueError("every: month cần day: (ngày trong tháng, 1-31) / "
+                             "every: month needs day: (the day of the month, 1-31)")
         if self.every is not None and self.repeat is not None:
-            raise ValueError("repeat has no meaning with every: (the cadence already repeats)")
+            raise ValueError("repeat không dùng được với every: (chu kỳ đã tự lặp lại) / "
+                             "repeat has no meaning with every: (the cadence already repeats)")
         return self
 
     @property

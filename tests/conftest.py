@@ -1,18 +1,34 @@
-"""Shared fixtures: a private copy of config/, a real SQLite file, the real CLI in-process."""
+"""Shared fixtures: a private copy of config/, a real SQLite file, the real CLI in-process, the
+one test world (tests/support/world.py). Helpers live in tests/support/, not here."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from engine.context import AppContext
+from engine.delivery.pacing import REAL_TIME
+from tests.fakes.telegram_api import telegram_api
+from tests.support.clock import VirtualTime
+from tests.support.paths import ROOT
+from tests.support.snapshots import Snapshots
+from tests.support.tls import trust_nothing
+from tests.support.world import World
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_system_trust_store(tmp_path_factory: pytest.TempPathFactory):
+    """Loopback fakes only: HTTP clients and SSL contexts skip loading the system CA bundle."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in trust_nothing(tmp_path_factory.mktemp("tls")).items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture
@@ -26,13 +42,27 @@ def config_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config_dir: Path) -> dict[str, str]:
     """DONDOC_* variables pointing at the private config and a fresh SQLite file."""
-    for name in [k for k in list(__import__("os").environ) if k.startswith("DONDOC_")]:
+    for name in [k for k in os.environ if k.startswith("DONDOC_")]:
         monkeypatch.delenv(name)
     values = {"DONDOC_CONFIG_DIR": str(config_dir),
               "DONDOC_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'dondoc.db'}"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+@pytest.fixture
+def pacer_time(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
+    """Virtual seconds for every pacer the in-process engine builds (AppContext.pacer_clock)."""
+    virtual = VirtualTime()
+    monkeypatch.setattr(AppContext, "pacer_clock", virtual.pacer_clock)
+    return virtual
+
+
+@pytest.fixture
+def real_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the tests of real pacing: the engine waits real seconds against the fake's real limits."""
+    monkeypatch.setattr(AppContext, "pacer_clock", REAL_TIME)
 
 
 @dataclass
@@ -46,7 +76,7 @@ class Result:
 
 
 @pytest.fixture
-def cli(env, capsys, monkeypatch):
+def cli(env, capsys, monkeypatch, pacer_time):
     """Run `dondoc ARGS...` in-process through the real entry point; returns code, stdout, stderr."""
     from engine.cli import main
 
@@ -63,21 +93,39 @@ def cli(env, capsys, monkeypatch):
     return run
 
 
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
+    """Worlds built once by the real CLI and copied into later tests (tests/support/snapshots.py)."""
+    return Snapshots(tmp_path_factory.mktemp("worlds"))
+
+
 @pytest.fixture
-def loaded(cli, config_dir):
+def loaded(cli, config_dir, tmp_path, snapshots):
     """Database initialised with the example org and both example plans."""
-    assert cli("init").code == 0
-    assert cli("org", "load").code == 0
-    plans = sorted((config_dir / "plans").glob("*.yaml"))
-    result = cli("plan", "import", *plans)
-    assert result.code == 0, result.err
+    def build() -> None:
+        assert cli("init").code == 0
+        assert cli("org", "load").code == 0
+        plans = sorted((config_dir / "plans").glob("*.yaml"))
+        result = cli("plan", "import", *plans)
+        assert result.code == 0, result.err
+
+    snapshots.build_or_copy("loaded", tmp_path, config_dir, build)
     return cli
 
 
-def db_snapshot(url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, to prove a failed command changed nothing."""
-    from engine.infra.db import make_engine
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        return {table: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{table}"')).all()), key=repr)
-                for table in inspect(conn).get_table_names()}
+@pytest.fixture
+def world(request, cli, env, config_dir, tmp_path, monkeypatch, snapshots):
+    """The test's world (tests/support/world.py). Marked `chat`: with the fake Bot API (no flood
+    limits: those are tested in test_telegram and test_dispatch), the example org, the default
+    rules and the chat plan imported on Mon 6/10/2025."""
+    w = World(cli, env["DONDOC_DATABASE_URL"], config_dir, tmp_path)
+    if request.node.get_closest_marker("chat") is None:
+        yield w
+        return
+    with telegram_api(limits=False) as tg:
+        monkeypatch.setenv("DONDOC_TELEGRAM_TOKEN", tg.token)
+        monkeypatch.setenv("DONDOC_TELEGRAM_BASE_URL", tg.base_url)
+        monkeypatch.setenv("DONDOC_TELEGRAM_BOT_USERNAME", tg.username)
+        w.tg = tg
+        snapshots.build_or_copy("chat", tmp_path, config_dir, w.import_chat_plan, files=["plan.yaml"])
+        yield w

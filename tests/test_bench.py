@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.support.paths import ROOT
+
+pytestmark = pytest.mark.slow      # each runs a benchmark as its own process
 
 
 def test_the_rules_benchmark_runs_and_prints_each_figure_with_its_ratio(tmp_path):

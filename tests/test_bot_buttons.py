@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from engine.chat.callbacks import Signer
-from engine.core.models import Ack, Task, TelegramMessage, Timer
-from tests.test_bot_world import AN, IMPORTED, MAI, NAM, NGHIA, world  # noqa: F401  (fixture)
+from engine.core.models import Ack, Notification, Task, TelegramMessage, Timer
+from tests.support.world import AN, IMPORTED, MAI, NAM, NGHIA
+
+pytestmark = pytest.mark.chat       # the world with the fake Bot API (tests/conftest.py)
 
 DATA = re.compile(r"[a-z]\.\d+\.[A-Za-z0-9_-]{16}")
 
@@ -221,13 +224,19 @@ def test_a_reply_to_someone_who_blocked_the_bot_marks_their_telegram_broken(worl
         assert s.exec(select(Task).where(Task.ref == "VH-2")).one().status == "open"
 
 
-def test_in_a_digest_that_names_one_task_twice_one_press_answers_both_rows(world):
+def test_reminders_of_one_task_due_together_are_one_entry_with_one_set_of_buttons(world):
     world.run(IMPORTED)              # KT-1 was imported late: two of its reminders come due together
-    digest = world.said(NAM, "Tổng hợp nhắc việc: 2 nhiệm vụ")
-    assert keyboard(digest) == [["1 · Đang làm", "1 · Xong", "1 · Gia hạn"],
-                                ["2 · Đang làm", "2 · Xong", "2 · Gia hạn"]]
-    world.tg.press(NAM, digest["message_id"], "2 · Đang làm")
+    with world.db() as s:
+        kt1 = world.task("KT-1")
+        rows = s.exec(select(Notification).where(Notification.task_id == kt1.id,
+                                                 Notification.channel == "telegram")).all()
+    # Not a digest naming KT-1 twice: the most urgent reminder, the other recorded as merged into it.
+    assert sorted(r.status for r in rows) == ["merged", "sent"]
+    kept = next(r for r in rows if r.status == "sent")
+    assert next(r for r in rows if r.status == "merged").merged_into == kept.id
+    message = world.said(NAM, "Kiểm tra hộ kinh doanh trên địa bàn")
+    assert "Tổng hợp nhắc việc" not in message["text"]
+    assert keyboard(message) == [["▶️ Đang thực hiện", "✅ Đã hoàn thành"], ["⏳ Xin gia hạn"]]
+    world.tg.press(NAM, message["message_id"], "▶️ Đang thực hiện")
     world.run("2025-10-06T10:00+07:00")
-    after = world.tg.messages[(NAM, digest["message_id"])]
-    assert "reply_markup" not in after and after["text"].endswith("Việc 1: ▶️ Đang thực hiện – Trịnh Văn Nam, "
-                                                                  "10:00 ngày 06/10/2025")
+    assert world.task("KT-1").status == "in_progress"

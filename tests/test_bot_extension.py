@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlmodel import select
 
 from engine.core.models import ExtensionRequest, Timer
-from tests.test_bot_world import AN, IMPORTED, MAI, NAM, NGHIA, world  # noqa: F401  (fixture)
+from tests.support.world import AN, IMPORTED, MAI, NAM, NGHIA
+
+pytestmark = pytest.mark.chat       # the world with the fake Bot API (tests/conftest.py)
 
 ASKED = "2025-10-09T08:00+07:00"
 

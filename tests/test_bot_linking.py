@@ -1,11 +1,18 @@
-"""Linking a Telegram chat to a person: invites, /start CODE, /huy, and org reloads."""
+"""Linking a Telegram chat to a person: invites, /start CODE, /huy, and org reloads. The refusals
+are judged by the pure /start handler (engine/chat/commands.py); linking, unlinking and what
+follows run end to end on the fake Bot API."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
+from engine.chat import commands
+from engine.chat.commands import Chat
 from engine.core.models import TelegramLink
-from tests.test_bot_world import IMPORTED, MAI, NGHIA, world  # noqa: F401  (fixture)
+from tests.support.world import IMPORTED, MAI, NGHIA
+
+pytestmark = pytest.mark.chat       # the world with the fake Bot API (tests/conftest.py)
 
 NEW_CHAT = 555000111
 LATER = "2025-10-07T08:00+07:00"   # the 7-day reminders go out too
@@ -50,44 +57,36 @@ def test_start_with_a_valid_code_links_the_chat_and_greets_by_name_and_unit(worl
 
 def test_a_used_code_links_nothing(world):
     code = world.invite("pvhxh-cao-van-nghia")["code"]
-    world.tg.say(NEW_CHAT, f"/start {code}")
-    world.run(LATER)
-    world.tg.say(NEW_CHAT + 1, f"/start {code}")
-    world.run(LATER)
-    assert "đã được sử dụng" in world.tg.last_to(NEW_CHAT + 1)["text"]
+    world.says(commands.start, NEW_CHAT, code, now=LATER)
+    [refused] = world.says(commands.start, NEW_CHAT + 1, code, now=LATER)
+    assert "đã được sử dụng" in refused
     assert world.person("pvhxh-cao-van-nghia").telegram == str(NEW_CHAT)
     assert len(world.events("telegram_linked")) == 1
 
 
 def test_an_expired_or_unknown_code_links_nothing(world):
     code = world.invite("pvhxh-cao-van-nghia")["code"]
-    world.tg.say(NEW_CHAT, f"/start {code}")
-    world.run("2025-10-13T09:00+07:00")              # exactly seven days later
-    assert "đã hết hạn" in world.tg.last_to(NEW_CHAT)["text"]
-    world.tg.say(NEW_CHAT, "/start khong-phai-ma-that")
-    world.run("2025-10-13T09:01+07:00")
-    assert "Mã liên kết không đúng" in world.tg.last_to(NEW_CHAT)["text"]
+    [expired] = world.says(commands.start, NEW_CHAT, code, now="2025-10-13T09:00+07:00")  # seven days later
+    assert "đã hết hạn" in expired
+    [unknown] = world.says(commands.start, NEW_CHAT, "khong-phai-ma-that", now="2025-10-13T09:01+07:00")
+    assert "Mã liên kết không đúng" in unknown
     assert world.person("pvhxh-cao-van-nghia").telegram == str(NGHIA)
     assert world.events("telegram_linked") == []
 
 
 def test_a_chat_linked_to_someone_else_is_refused_and_the_code_stays_usable(world):
     code = world.invite("pvhxh-cao-van-nghia")["code"]
-    world.tg.say(MAI, f"/start {code}")              # Lý Thị Mai's own chat (org.yaml)
-    world.run(LATER)
-    assert "đang liên kết với đồng chí Lý Thị Mai" in world.tg.last_to(MAI)["text"]
+    [refused] = world.says(commands.start, MAI, code, now=LATER)     # Lý Thị Mai's own chat (org.yaml)
+    assert "đang liên kết với đồng chí Lý Thị Mai" in refused
     assert world.person("pvhxh-cao-van-nghia").telegram == str(NGHIA)
-    world.tg.say(NEW_CHAT, f"/start {code}")
-    world.run(LATER)
+    world.says(commands.start, NEW_CHAT, code, now=LATER)
     assert world.person("pvhxh-cao-van-nghia").telegram == str(NEW_CHAT)
 
 
 def test_linking_happens_only_in_a_private_chat(world):
     code = world.invite("pvhxh-cao-van-nghia")["code"]
-    world.tg.groups.add(-4000)
-    world.tg.say(-4000, f"/start {code}", user_id=NEW_CHAT)
-    world.run(LATER)
-    assert "trò chuyện riêng" in world.tg.last_to(-4000)["text"]
+    [refused] = world.says(commands.start, Chat("-4000", str(NEW_CHAT), private=False), code, now=LATER)
+    assert "trò chuyện riêng" in refused
     assert world.events("telegram_linked") == []
 
 
@@ -111,9 +110,8 @@ def test_unlink_then_relink(world):
 def test_a_new_invite_replaces_the_unused_one(world):
     first = world.invite("pvhxh-cao-van-nghia")["code"]
     world.invite("pvhxh-cao-van-nghia")
-    world.tg.say(NEW_CHAT, f"/start {first}")
-    world.run(LATER)
-    assert "đã được sử dụng hoặc đã được thay" in world.tg.last_to(NEW_CHAT)["text"]
+    [refused] = world.says(commands.start, NEW_CHAT, first, now=LATER)
+    assert "đã được sử dụng hoặc đã được thay" in refused
 
 
 def test_an_unlinked_chat_is_told_how_to_link(world):

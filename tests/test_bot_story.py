@@ -8,8 +8,12 @@ import signal
 import subprocess
 import time
 
-from tests.conftest import ROOT
-from tests.test_bot_world import AN, IMPORTED, MAI, NGHIA, world  # noqa: F401  (fixture)
+import pytest
+
+from tests.support.paths import DONDOC
+from tests.support.world import AN, IMPORTED, MAI, NGHIA
+
+pytestmark = pytest.mark.chat       # the world with the fake Bot API (tests/conftest.py)
 
 
 def mornings(world, first: int, last: int) -> None:
@@ -70,17 +74,18 @@ def test_an_officer_and_a_supervisor_take_a_late_task_from_reminder_to_done(worl
     assert len(world.notifications(task_id=world.task("VH-1").id)) == before
 
 
+@pytest.mark.slow
 def test_the_engine_answers_through_long_polling_survives_get_updates_failures_and_stops_on_sigterm(world):
     code = world.invite("pvhxh-ly-thi-mai")["code"]
     for _ in range(2):                                           # the first long polls fail
         world.tg.script("getUpdates", 502, "Bad Gateway")
     world.tg.say(555000222, f"/start {code}")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dondoc"), "--now", "2025-10-07T08:00+07:00", "run"],
-                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([*DONDOC, "--now", "2025-10-07T08:00+07:00", "run"], env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 45
 
     def wait_for(what: str, check) -> None:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:   # a crashed engine fails at once
             if check():
                 return
             time.sleep(0.05)

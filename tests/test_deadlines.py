@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import unicodedata
 from datetime import date
@@ -155,7 +156,7 @@ def test_periodic_report_without_cadence_is_unknown_and_invents_no_date():
     # Chosen behaviour: "định kỳ ... đúng thời gian quy định" names neither cycle nor date.
     spec = parse("Định kỳ báo cáo kết quả thực hiện đúng thời gian quy định", "vinh-lap")
     assert spec.kind == "unknown" and spec.due is None and spec.start is None
-    assert spec.reason == "periodic, no cadence or date stated"
+    assert spec.reason == "định kỳ nhưng không nêu chu kỳ hay ngày (periodic, no cadence or date stated)"
 
 
 # -- before / by ------------------------------------------------------------------------------
@@ -202,9 +203,10 @@ def test_citation_with_a_written_out_date_is_not_a_deadline():
     assert (spec.kind, spec.start, spec.due) == ("period", date(2023, 1, 1), date(2023, 3, 31))
 
 
-def test_several_dates_without_cadence_are_unknown():
+def test_several_dates_without_cadence_are_one_occurrence_each():
     spec = parse_deadline("trước 15/01/2024 và trước 30/06/2024", 2024)
-    assert spec.kind == "unknown" and "several due dates" in spec.reason
+    assert (spec.kind, spec.start, spec.due) == ("recurring", date(2024, 1, 1), date(2024, 6, 29))
+    assert spec.recurrence == Recurrence("listed", (date(2024, 1, 14), date(2024, 6, 29)))
 
 
 # -- spans ------------------------------------------------------------------------------------
@@ -426,35 +428,209 @@ def test_annual_plan_schedule_is_external_not_recurring():
     assert parse_deadline("Theo kế hoạch của UBND huyện hàng năm", 2024).kind == "external"
 
 
+# -- parts of a year or a month, lists, "và thường xuyên", counted cycles ---------------------
+# Each form with its spellings: case, NFD, dashes, with or without a year, the year from the list.
+
+NFD = functools.partial(unicodedata.normalize, "NFD")
+
+
+@pytest.mark.parametrize(("text", "year", "start", "due"), [
+    ("Đầu năm 2025", 2024, "2025-01-01", "2025-03-31"),
+    ("ĐẦU NĂM 2025", 2024, "2025-01-01", "2025-03-31"),
+    (NFD("Đầu năm 2025"), 2024, "2025-01-01", "2025-03-31"),
+    ("- Triển khai đầu năm 2025;", 2024, "2025-01-01", "2025-03-31"),
+    ("đầu năm", 2025, "2025-01-01", "2025-03-31"),
+    ("Giữa năm 2025", 2024, "2025-04-01", "2025-09-30"),
+    ("giữa năm", 2023, "2023-04-01", "2023-09-30"),
+    ("Cuối năm 2025", 2024, "2025-10-01", "2025-12-31"),
+    ("**Cuối năm**", 2025, "2025-10-01", "2025-12-31"),
+    ("Trong năm 2025, cuối năm", 2024, "2025-10-01", "2025-12-31"),  # the year stated beside it
+    ("Bắt đầu năm 2025", 2024, "2025-01-01", "2025-12-31"),  # "bắt đầu" is "to begin": the year
+    ("Đầu tháng 10/2025", 2024, "2025-10-01", "2025-10-10"),
+    ("thượng tuần tháng 10/2025", 2024, "2025-10-01", "2025-10-10"),
+    ("THƯỢNG TUẦN THÁNG 10 NĂM 2025", 2024, "2025-10-01", "2025-10-10"),
+    (NFD("Thượng tuần tháng 10/2025"), 2024, "2025-10-01", "2025-10-10"),
+    ("đầu tháng 10 \u2013 2025", 2024, "2025-10-01", "2025-10-10"),
+    ("đầu tháng 10", 2025, "2025-10-01", "2025-10-10"),
+    ("giữa tháng 2/2024", 2025, "2024-02-11", "2024-02-20"),
+    ("Trung tuần tháng 2 năm 2024", 2025, "2024-02-11", "2024-02-20"),
+    ("cuối tháng 2/2024", 2025, "2024-02-21", "2024-02-29"),
+    ("Hạ tuần tháng 2/2023", 2025, "2023-02-21", "2023-02-28"),
+    ("hạ tuần tháng 12", 2025, "2025-12-21", "2025-12-31"),
+    ("Tuần đầu tháng 10/2025", 2024, "2025-10-01", "2025-10-07"),
+    ("TUẦN ĐẦU THÁNG 10/2025", 2024, "2025-10-01", "2025-10-07"),
+    (NFD("Tuần đầu tháng 10/2025"), 2024, "2025-10-01", "2025-10-07"),
+    ("trong tuần đầu tiên của tháng 10 năm 2025", 2024, "2025-10-01", "2025-10-07"),
+    ("tuần đầu tháng 10", 2025, "2025-10-01", "2025-10-07"),
+    ("Tuần cuối tháng 2/2024", 2025, "2024-02-23", "2024-02-29"),
+    ("tuần cuối cùng của tháng 4\u20132025", 2024, "2025-04-24", "2025-04-30"),
+    ("tuần cuối tháng 10", 2025, "2025-10-25", "2025-10-31"),
+    ("Tháng 6, tháng 7/2025", 2024, "2025-06-01", "2025-07-31"),  # items that follow on: one stretch
+    ("Tháng 6 - tháng 12/2025", 2024, "2025-06-01", "2025-12-31"),  # a dash is a range
+    ("giữa năm và cuối năm 2025", 2024, "2025-04-01", "2025-12-31"),
+])
+def test_parts_of_a_year_or_a_month_are_periods(text, year, start, due):
+    spec = parse_deadline(text, year)
+    assert (spec.kind, spec.start, spec.due, spec.recurrence) == ("period", D(start), D(due), None), spec.reason
+
+
+@pytest.mark.parametrize(("text", "due"), [
+    ("chậm nhất cuối tháng 10/2025", "2025-10-31"),
+    ("chậm nhất cuối năm 2025", "2025-12-31"),
+    ("trước tuần cuối tháng 10/2025", "2025-10-24"),
+])
+def test_a_part_of_a_year_or_month_with_by_or_before_is_a_due_day(text, due):
+    spec = parse_deadline(text, 2025)
+    assert (spec.kind, spec.start, spec.due) == ("date", None, D(due)), spec.reason
+
+
+def items(spec: DueSpec) -> list[tuple[str | None, str, str | None]]:
+    return [(start and start.isoformat(), due.isoformat(), label) for due, start, label in spec.recurrence.items()]
+
+
+JUNE_DEC_2025 = [("2025-06-01", "2025-06-30", None), ("2025-12-01", "2025-12-31", None)]
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("Tháng 6, tháng 12", 2025), ("tháng 6 và tháng 12", 2025), ("THÁNG 6, THÁNG 12", 2025),
+    (NFD("Tháng 6, tháng 12"), 2025), ("Tháng 6; tháng 12", 2025), ("Tháng 6, 12/2025", 2024),
+    ("Tháng 6/2025, tháng 12/2025", 2024), ("tháng 6 và tháng 12 năm 2025", 2024),
+    ("Thực hiện trong tháng 6, tháng 12.", 2025),
+])
+def test_a_list_of_months_is_one_occurrence_per_month(text, year):
+    spec = parse_deadline(text, year)
+    assert (spec.kind, spec.due, spec.recurrence.freq) == ("recurring", date(2025, 12, 31), "listed"), spec.reason
+    assert items(spec) == JUNE_DEC_2025
+
+
+@pytest.mark.parametrize(("text", "year", "expected"), [
+    ("Quý I/2024 và Quý III/2024", 2024, [("2024-01-01", "2024-03-31", None), ("2024-07-01", "2024-09-30", None)]),
+    ("Quý I, III", 2024, [("2024-01-01", "2024-03-31", None), ("2024-07-01", "2024-09-30", None)]),
+    ("Đầu năm, cuối năm 2024", 2025, [("2024-01-01", "2024-03-31", None), ("2024-10-01", "2024-12-31", None)]),
+    ("tháng 6 (báo cáo 6 tháng), tháng 12 (báo cáo năm)", 2025,
+     [("2025-06-01", "2025-06-30", "báo cáo 6 tháng"), ("2025-12-01", "2025-12-31", "báo cáo năm")]),
+])
+def test_a_list_of_spans_is_one_occurrence_per_span_with_its_label(text, year, expected):
+    spec = parse_deadline(text, year)
+    assert (spec.kind, spec.recurrence.freq) == ("recurring", "listed"), spec.reason
+    assert items(spec) == expected
+
+
+SIX_AND_TWELVE = "trước ngày 18 tháng 6 (báo cáo sáu tháng) và trước ngày 18 tháng 12 (báo cáo năm)"
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    (SIX_AND_TWELVE, 2025),
+    (NFD(SIX_AND_TWELVE), 2025),
+    ("Trước ngày 18/6 (báo cáo sáu tháng) và trước ngày 18/12 (báo cáo năm)", 2025),
+    ("trước ngày 18/6/2025 (báo cáo sáu tháng) và trước ngày 18/12/2025 (báo cáo năm)", 2024),
+    ("trước ngày 18\u20136\u20132025 (báo cáo sáu tháng) và trước ngày 18\u201312\u20132025 (báo cáo năm)", 2024),
+    ("trước ngày 18/6 (báo cáo sáu tháng) và trước ngày 18/12/2025 (báo cáo năm)", 2024),  # year from the list
+])
+def test_a_list_of_dates_is_one_occurrence_per_date_with_its_label(text, year):
+    spec = parse_deadline(text, year)
+    assert (spec.kind, spec.due, spec.recurrence.freq) == ("recurring", date(2025, 12, 17), "listed"), spec.reason
+    assert items(spec) == [(None, "2025-06-17", "báo cáo sáu tháng"), (None, "2025-12-17", "báo cáo năm")]
+
+
+def test_a_list_of_dates_keeps_the_labels_as_written_and_follows_the_before_setting():
+    upper = parse_deadline(SIX_AND_TWELVE.upper(), 2025)
+    assert items(upper) == [(None, "2025-06-17", "BÁO CÁO SÁU THÁNG"), (None, "2025-12-17", "BÁO CÁO NĂM")]
+    inclusive = parse_deadline(SIX_AND_TWELVE, 2025, before_is_exclusive=False)
+    assert occ(inclusive) == ["2025-06-18", "2025-12-18"]
+    assert occ(parse_deadline("chậm nhất 15/6, 15/12", 2025)) == ["2025-06-15", "2025-12-15"]
+
+
+def test_a_listed_recurrence_serialises_starts_and_labels():
+    assert parse_deadline("tháng 6 (báo cáo 6 tháng), tháng 12", 2025).to_json()["recurrence"] == {
+        "freq": "listed", "occurrences": ["2025-06-30", "2025-12-31"], "starts": ["2025-06-01", "2025-12-01"],
+        "labels": ["báo cáo 6 tháng", None]}
+
+
+@pytest.mark.parametrize("text", [
+    "trước 15/10/2025 và thường xuyên", "Trước ngày 15/10/2025 và thực hiện thường xuyên",
+    "Thường xuyên; trước 15/10/2025", "TRƯỚC 15/10/2025 VÀ THƯỜNG XUYÊN", NFD("trước 15/10/2025 và thường xuyên"),
+    "trước 15\u201310\u20132025 và thường xuyên", "trước 15/10 và thường xuyên", "trước ngày 15 tháng 10, liên tục",
+])
+def test_a_date_and_also_ongoing_keeps_the_date_and_the_continuity(text):
+    spec = parse_deadline(text, 2025)
+    assert (spec.kind, spec.start, spec.due, spec.open_ended) == ("date", None, date(2025, 10, 14), True), spec.reason
+
+
+def test_ongoing_work_with_a_cadence_or_a_start_keeps_them_too():
+    quarterly = parse_deadline("Thường xuyên, báo cáo hằng quý trước ngày 20 tháng cuối quý", 2025)
+    assert (quarterly.kind, quarterly.open_ended, occ(quarterly)) == (
+        "recurring", True, ["2025-03-19", "2025-06-19", "2025-09-19", "2025-12-19"])
+    started = parse_deadline("Thường xuyên từ 01/7/2025, báo cáo trước 15/12/2025", 2025)
+    assert (started.kind, started.start, started.due, started.open_ended) == (
+        "period", date(2025, 7, 1), date(2025, 12, 14), True)
+
+
+@pytest.mark.parametrize(("text", "freq", "expected"), [
+    ("Định kỳ 06 tháng báo cáo", "semiannual", ["2025-06-30", "2025-12-31"]),
+    ("Định kỳ 06 tháng, báo cáo kết quả thực hiện", "semiannual", ["2025-06-30", "2025-12-31"]),
+    ("ĐỊNH KỲ 06 THÁNG BÁO CÁO", "semiannual", ["2025-06-30", "2025-12-31"]),
+    (NFD("Định kỳ 06 tháng báo cáo"), "semiannual", ["2025-06-30", "2025-12-31"]),
+    ("định kỳ sáu tháng báo cáo", "semiannual", ["2025-06-30", "2025-12-31"]),
+    ("báo cáo 06 tháng một lần", "semiannual", ["2025-06-30", "2025-12-31"]),
+    ("Định kỳ 06 tháng (trước ngày 15/6 và 15/12)", "semiannual", ["2025-06-14", "2025-12-14"]),
+    ("định kỳ 03 tháng", "quarterly", quarter_ends(2025)),
+    ("định kỳ 12 tháng", "yearly", ["2025-12-31"]),
+    ("hằng 1 tháng", "monthly", month_ends(2025, range(1, 13))),
+])
+def test_a_cycle_counted_in_months_is_read_as_its_cadence(text, freq, expected):
+    spec = parse_deadline(text, 2025)
+    assert (spec.kind, spec.recurrence.freq, occ(spec)) == ("recurring", freq, expected), spec.reason
+
+
+def test_six_months_at_the_start_of_a_year_is_a_period_not_a_cycle():
+    spec = parse_deadline("Báo cáo 06 tháng đầu năm 2025", 2025)
+    assert (spec.kind, spec.start, spec.due) == ("period", date(2025, 1, 1), date(2025, 6, 30))
+    periodic = parse_deadline("Định kỳ 06 tháng đầu năm 2025", 2025)
+    assert (periodic.kind, periodic.reason) == (
+        "unknown", "định kỳ nhưng không nêu chu kỳ hay ngày (periodic, no cadence or date stated)")
+
+
 # -- invalid and unreadable -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("30/02/2024", "30/02/2024 is not a valid date"),
-    ("trước ngày 31/04/2024", "31/04/2024 is not a valid date"),
-    ("ngày 29 tháng 2 năm 2023", "29 tháng 2 năm 2023 is not a valid date"),
-    ("Quý V/2024", "quarter V does not exist"),
-    ("Quý 5 năm 2024", "quarter 5 does not exist"),
-    ("tháng 13/2024", "month 13 does not exist"),
-    ("Tháng 0/2024", "month 0 does not exist"),
-    ("", "empty deadline text"),
-    ("   \n ", "empty deadline text"),
-    ("**.**", "empty deadline text"),
-    ("Theo dự toán được cấp", "no date or time phrase recognised"),
-    ("trước ngày 20", "day 20 stated without a month"),
-    ("đột xuất", "ad hoc (đột xuất), no date stated"),
-    ("hằng tuần", "weekly cadence is not supported"),
-    ("Từ 30/6/2024 đến 01/3/2024", "range ends before it starts"),
+    ("30/02/2024", "ngày 30/02/2024 không tồn tại (30/02/2024 is not a valid date)"),
+    ("trước ngày 31/04/2024", "ngày 31/04/2024 không tồn tại (31/04/2024 is not a valid date)"),
+    ("ngày 29 tháng 2 năm 2023", "ngày 29 tháng 2 năm 2023 không tồn tại (29 tháng 2 năm 2023 is not a valid date)"),
+    ("ngày 29 tháng 2", "ngày 29 tháng 2 năm 2023 không tồn tại (29 tháng 2 in 2023 is not a valid date)"),
+    ("Quý V/2024", "không có quý V (quarter V does not exist)"),
+    ("Quý 5 năm 2024", "không có quý 5 (quarter 5 does not exist)"),
+    ("tháng 13/2024", "không có tháng 13 (month 13 does not exist)"),
+    ("Tháng 0/2024", "không có tháng 0 (month 0 does not exist)"),
+    ("cuối tháng 13/2024", "không có tháng 13 (month 13 does not exist)"),
+    ("tuần đầu tháng 0", "không có tháng 0 (month 0 does not exist)"),
+    ("13 tháng đầu năm", "13 tháng không phải là một phần của năm (13 months is not part of a year)"),
+    ("hằng tháng, ngày 32", "không có ngày 32 (day 32 does not exist)"),
+    ("", "thời hạn để trống (empty deadline text)"),
+    ("   \n ", "thời hạn để trống (empty deadline text)"),
+    ("**.**", "thời hạn để trống (empty deadline text)"),
+    ("Theo dự toán được cấp", "không nhận ra ngày hay khoảng thời gian nào (no date or time phrase recognised)"),
+    ("trước ngày 20", "có ngày 20 nhưng không nêu tháng (day 20 stated without a month)"),
+    ("đột xuất", "đột xuất, không nêu ngày (ad hoc, no date stated)"),
+    ("hằng tuần", "chưa hỗ trợ chu kỳ hằng tuần (weekly cadence is not supported)"),
+    ("Từ 30/6/2024 đến 01/3/2024", "khoảng thời gian kết thúc trước khi bắt đầu (range ends before it starts)"),
+    ("Sau khi", "cụm “sau khi/đến khi” không nêu sự việc nào (event phrase names no event)"),
 ])
 def test_unreadable_phrases_are_unknown_with_reason(text, reason):
-    spec = parse_deadline(text, 2024)
+    spec = parse_deadline(text, 2023 if text == "ngày 29 tháng 2" else 2024)
     assert (spec.kind, spec.start, spec.due, spec.reason) == ("unknown", None, None, reason)
 
 
 def test_invalid_plan_arguments_do_not_raise():
-    assert parse_deadline("Năm 2024", 2024, (date(2024, 12, 31), date(2024, 1, 1))).kind == "unknown"
-    assert parse_deadline("Năm 2024", 99999).kind == "unknown"
-    assert parse_deadline(None, 2024).kind == "unknown"  # type: ignore[arg-type]
+    backwards = parse_deadline("Năm 2024", 2024, (date(2024, 12, 31), date(2024, 1, 1)))
+    assert (backwards.kind, backwards.reason) == (
+        "unknown", "kỳ kế hoạch kết thúc trước khi bắt đầu (plan period ends before it starts)")
+    far = parse_deadline("Năm 2024", 99999)
+    assert (far.kind, far.reason) == (
+        "unknown", "năm kế hoạch 99999 nằm ngoài khoảng hỗ trợ 1900–2199 (plan year 99999 is outside the supported range)")
+    not_text = parse_deadline(None, 2024)  # type: ignore[arg-type]
+    assert (not_text.kind, not_text.reason) == ("unknown", "thời hạn không phải là văn bản (deadline is not text)")
 
 
 # -- serialisation ----------------------------------------------------------------------------
@@ -464,7 +640,8 @@ def test_to_json_uses_iso_dates_and_all_keys():
     spec = parse_deadline("hằng quý", 2025, H2_2025)
     assert spec.to_json() == {
         "text": "hằng quý", "kind": "recurring", "start": "2025-07-01", "due": "2025-12-31",
-        "open_ended": False, "recurrence": {"freq": "quarterly", "occurrences": ["2025-09-30", "2025-12-31"]},
+        "open_ended": False, "recurrence": {"freq": "quarterly", "occurrences": ["2025-09-30", "2025-12-31"],
+                                            "starts": [], "labels": []},
         "event": None, "reason": None,
     }
     assert parse_deadline("Quý V", 2024).to_json()["recurrence"] is None
@@ -508,7 +685,7 @@ def check_invariants(text: str, year: int, period, exclusive: bool) -> None:
     spec = parse_deadline(text, year, period, before_is_exclusive=exclusive)
     assert spec.text == text
     assert spec.kind in KINDS
-    assert not (spec.reason or "").startswith("internal error"), spec.reason
+    assert not (spec.reason or "").startswith("lỗi nội bộ"), spec.reason
     if spec.start and spec.due:
         assert spec.due >= spec.start
     if spec.kind == "unknown":
@@ -516,10 +693,14 @@ def check_invariants(text: str, year: int, period, exclusive: bool) -> None:
     if spec.kind == "recurring":
         lo, hi = period or (date(year, 1, 1), date(year, 12, 31))
         rec = spec.recurrence
-        assert rec.freq in FREQS and spec.start == lo
+        assert rec.freq in FREQS
         assert list(rec.occurrences) == sorted(set(rec.occurrences))
-        assert all(lo <= d <= hi for d in rec.occurrences)
         assert spec.due == (rec.occurrences[-1] if rec.occurrences else None)
+        if rec.freq == "listed":  # occurrences as the phrase states them, maybe outside the plan
+            assert len(rec.occurrences) >= 2 and spec.start == min([lo, *rec.occurrences, *filter(None, rec.starts)])
+            assert all(start <= due for due, start, _ in rec.items() if start)
+        else:
+            assert spec.start == lo and all(lo <= d <= hi for d in rec.occurrences)
     else:
         assert spec.recurrence is None
     json.dumps(spec.to_json(), ensure_ascii=False)

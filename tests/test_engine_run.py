@@ -6,11 +6,12 @@ import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from engine.infra.db import make_engine, transaction
 from engine.core.models import Notification
-from tests.conftest import ROOT
+from tests.support.paths import DONDOC
 from tests.fakes.smtp import SlowHandler, smtp_server
 from tests.fakes.telegram_api import telegram_api
 
@@ -49,6 +50,7 @@ def test_check_reports_a_broken_template_with_its_line(cli, config_dir):
     assert rules.code == 1 and "overdue.j2:" in rules.err
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_batch_in_flight_finish_and_be_recorded(cli, env, config_dir, tmp_path):
     people = 30
     (config_dir / "org.yaml").write_text("units:\n" + "".join(
@@ -68,7 +70,7 @@ def test_sigterm_lets_the_batch_in_flight_finish_and_be_recorded(cli, env, confi
     with smtp_server(SlowHandler(0.15)) as smtp:
         run_env = {**os.environ, "DONDOC_SMTP_HOST": "127.0.0.1", "DONDOC_SMTP_PORT": str(smtp.port),
                    "DONDOC_SMTP_CONCURRENCY": "2"}
-        proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dondoc"), "run"], env=run_env,
+        proc = subprocess.Popen([*DONDOC, "run"], env=run_env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 60
         while not smtp.messages and time.monotonic() < deadline:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 SEEDS = sorted((FIXTURES / "extract").glob("*.txt"))
 

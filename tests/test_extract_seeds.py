@@ -11,11 +11,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from engine.infra.db import init_db, make_engine
-from engine.plans.extract import Extraction, extract_plan
+from engine.plans.extract import Extraction, extract_plan, plan_yaml, summary
 from engine.plans.read.text import fold
 from engine.plans.importer import import_plan
 from engine.plans.schema import PlanFile
-from tests.conftest import FIXTURES, ROOT
+from tests.support.paths import FIXTURES, ROOT
 
 SEEDS = FIXTURES / "extract"
 NAMES = ["ngoc-lien-2025", "ngoc-ky-2023", "hong-loc-2024", "hung-thang-2025-h2", "vinh-lap-2021"]
@@ -51,7 +51,7 @@ def leads_by_domain(tasks: list[dict]) -> dict[str, set]:
 @pytest.mark.parametrize("name", NAMES)
 def test_every_seed_yields_a_plan_file_that_validates_and_imports(name, tmp_path):
     ex = extracted(name)
-    text = ex.to_yaml()
+    text = plan_yaml(ex)
     plan = PlanFile.model_validate(YAML(typ="safe").load(text))
     assert (len(plan.tasks), len(plan.reports)) == (len(ex.tasks), len(ex.reports))
     path = tmp_path / f"{name}.yaml"
@@ -80,7 +80,7 @@ def test_every_task_and_report_cites_its_source_lines_and_a_confidence(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_yaml_comments_each_task_and_ends_with_what_needs_review(name):
     ex = extracted(name)
-    text = ex.to_yaml()
+    text = plan_yaml(ex)
     for task in ex.tasks:
         assert f"dòng/lines {task.lines[0]}-{task.lines[1]}" in text
     assert "# Cần rà soát / needs review" in text
@@ -141,8 +141,11 @@ def test_ngoc_lien_has_four_reports_to_the_chairman_due_the_day_before_15_octobe
 
 def test_ngoc_lien_targets_section_and_undated_report_go_to_review():
     review = as_json("ngoc-lien-2025")["review"]
-    assert any(r["lines"] == [102, 202] and "under no CCHC domain heading" in r["why"] for r in review)
-    assert any(r["lines"] == [673, 677] and "without a date" in r["why"] for r in review)
+    whys = {tuple(r["lines"]): r["why"] for r in review}
+    assert whys[102, 202] == ("các mục của phần nhiệm vụ không nằm dưới đề mục lĩnh vực CCHC nào; không lấy làm "
+                              "nhiệm vụ (items of the tasks section under no CCHC domain heading; not taken as tasks)")
+    assert whys[673, 677] == ("yêu cầu báo cáo không nêu ngày hay chu kỳ; chưa tạo báo cáo "
+                              "(reporting duty without a date or cadence; not made a report)")
 
 
 # -- Ngọc Kỳ 2023: quarterly report, the plan due before 31/12/2022, units of section IV -------
@@ -211,10 +214,14 @@ def test_hong_loc_keeps_only_tasks_it_could_place_and_reviews_the_rest():
     data = as_json("hong-loc-2024")
     assert all(t["lead"] and t["deadline"] for t in data["tasks"])
     review = data["review"]
-    mixed = [r for r in review if "run together" in r["why"]]
+    mixed = [r for r in review if r["why"] == "nhiều ô của bảng dính vào một dòng; không đọc chắc được dòng này "
+             "(several table cells are run together on one line; the row cannot be read reliably)"]
     assert [r["text"].split()[0] for r in mixed] == ["I.10", "III.1"]
-    assert any("interleaved" in r["why"] and r["text"].startswith("III.12") for r in review)
-    assert any("lead assumed Tư pháp" in r["why"] for r in review)
+    assert any(r["why"] == "nội dung nhiệm vụ còn tiếp sau thời hạn do các cột xen nhau; tên nhiệm vụ có thể bị cắt "
+               "(the task's text continues after its deadline, interleaved columns; its title may be cut short)"
+               and r["text"].startswith("III.12") for r in review)
+    assert any(r["why"] == "bảng bị dàn phẳng nên không rõ đơn vị nào chủ trì, đơn vị nào phối hợp; tạm coi Tư pháp "
+               "chủ trì (lead/support order unclear in the flattened table; lead assumed Tư pháp)" for r in review)
     assert "III.12" not in by_ref(data["tasks"]) and "I.10" not in by_ref(data["tasks"])
 
 
@@ -257,7 +264,8 @@ def test_hung_thang_rows_that_lost_their_number_are_numbered_by_position_and_fla
     tasks = by_ref(as_json("hung-thang-2025-h2")["tasks"])
     for ref in ("11", "12", "14"):
         assert tasks[ref]["confidence"] < tasks["13"]["confidence"]
-        assert any("row number lost" in n for n in tasks[ref]["notes"])
+        assert f"mất số thứ tự của dòng; đánh số {ref} theo vị trí (row number lost in the text; numbered {ref} " \
+               "by position)" in tasks[ref]["notes"]
     assert tasks["11"]["lead"] == "Trung tâm phục vụ hành chính cồng"  # kept as written
     assert tasks["11"]["source"]["lines"] == [867, 897]
 
@@ -272,7 +280,8 @@ def test_hung_thang_examples_of_leads_and_dates():
 
 def test_hung_thang_duplicate_row_is_flagged_and_kept_once():
     data = as_json("hung-thang-2025-h2")
-    duplicate = [r for r in data["review"] if "identical to task 5" in r["why"]]
+    duplicate = [r for r in data["review"] if r["why"] == "trùng với nhiệm vụ 5 (dòng 687-705); không giữ thành "
+                 "nhiệm vụ thứ hai (identical to task 5, lines 687-705; not kept as a second task)"]
     assert [r["lines"] for r in duplicate] == [[709, 729]]
     assert "6" not in by_ref(data["tasks"])
 
@@ -286,7 +295,10 @@ def test_hung_thang_annual_report_is_due_9_december_to_the_culture_office():
 
 def test_hung_thang_prose_tasks_are_left_to_the_appendix():
     review = as_json("hung-thang-2025-h2")["review"]
-    assert any(r["lines"] == [94, 351] and "appendix" in r["why"] for r in review)
+    assert any(r["lines"] == [94, 351] and r["why"] == (
+        "kế hoạch liệt kê nhiệm vụ trong bảng phụ lục; các mục văn xuôi của phần này không được lấy làm nhiệm vụ "
+        "để khỏi tính hai lần (the plan lists its tasks in the appendix table; the prose items of this section "
+        "were not taken as tasks, to avoid counting them twice)") for r in review)
 
 
 # -- Vĩnh Lập 2021: leads from section III, periodic reports flagged -------------------------
@@ -301,14 +313,18 @@ def test_vinh_lap_domain_tasks_get_their_leads_from_section_iii():
     assert leads["organization"] == leads["civil_service"] == {"Văn phòng đảng ủy - nội vụ"}
     # Văn phòng - thống kê is named most for TTHC, Tư pháp once: decided, but flagged.
     assert leads["procedures"] == {"Văn phòng - thống kê"}
-    assert any("several units claim procedures" in r["why"] for r in data["review"])
+    assert ("nhiều đơn vị được giao lĩnh vực Cải cách thủ tục hành chính; chọn Văn phòng - thống kê vì được nêu "
+            "nhiều nhất (các đơn vị khác: Tư pháp - Hộ tịch (dòng 291)) (several units claim procedures; "
+            "Văn phòng - thống kê is named most often)") in [r["why"] for r in data["review"]]
 
 
 def test_vinh_lap_direction_has_no_lead_and_says_so():
     data = as_json("vinh-lap-2021")
     direction = [t for t in data["tasks"] if t["domain"] == "direction" and t["lead"] is None]
     assert len(direction) == 5
-    assert any("no unit is made responsible for direction" in r["why"] for r in data["review"])
+    assert ("phần phân công không giao lĩnh vực Công tác chỉ đạo, điều hành cho đơn vị nào; 5 nhiệm vụ chưa có "
+            "đơn vị chủ trì (no unit is made responsible for direction in the assignment section; 5 task(s) have "
+            "no lead)") in [r["why"] for r in data["review"]]
 
 
 def test_vinh_lap_periodic_reports_without_dates_are_flagged_for_review():
@@ -316,12 +332,15 @@ def test_vinh_lap_periodic_reports_without_dates_are_flagged_for_review():
     reports = data["reports"]
     assert len(reports) == 5 and {r["kind"] for r in reports} == {"unknown"}
     assert all(r["deadline"] == "Định kỳ" and r["confidence"] <= 0.5 for r in reports)
-    flagged = {r["lines"][0] for r in data["review"] if "without a date; set its deadline" in r["why"]}
-    assert {r["source"]["lines"][0] for r in reports} <= flagged
+    leads = {r["source"]["lines"][0]: r["lead"] for r in reports}
+    flagged = {first for r in data["review"] if (first := r["lines"][0]) in leads and r["why"] ==
+               f"báo cáo định kỳ của {leads[first]} chưa có ngày; cần đặt thời hạn "
+               f"(recurring report by {leads[first]} without a date; set its deadline)"}
+    assert set(leads) <= flagged
 
 
 def test_summary_counts_tasks_by_domain_and_lead_in_vietnamese_first():
-    text = extracted("ngoc-lien-2025").summary()
+    text = summary(extracted("ngoc-lien-2025"))
     assert "Nhiệm vụ: 46, trong đó 46 có thời hạn xác định / tasks: 46" in text
     assert "Cải cách thể chế (institutions): 4" in text
     assert "Văn phòng - Thống kê: 31" in text

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, db_snapshot
+from tests.support.db import db_snapshot
+from tests.support.paths import FIXTURES
 
 GOOD = FIXTURES / "plans" / "good.yaml"
 BAD = FIXTURES / "plans" / "bad"

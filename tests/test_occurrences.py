@@ -1,6 +1,6 @@
 """Recurring obligations become one task per occurrence; deadlines that cannot be read never block."""
 
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 NGOC_KY = FIXTURES / "plans" / "ngoc-ky-2023.yaml"
 
@@ -57,7 +57,9 @@ def test_an_unreadable_deadline_is_stored_as_unknown_and_listed_for_an_admin(cli
     assert result.code == 0
     assert "? LT: chưa đọc được thời hạn 'Khi nào xong thì báo'" in result.out
     task = _tasks(cli)["LT"]
-    assert task["kind"] == "unknown" and task["deadline_reason"]
+    assert task["kind"] == "unknown"
+    assert task["deadline_reason"] == ("không nhận ra ngày hay khoảng thời gian nào "
+                                       "(no date or time phrase recognised)")
     listed = cli("org", "check", "--json").json()["tasks_without_deadline"]
     assert [t["ref"] for t in listed] == ["LT"]
     event = _tasks(cli)["DA"]
@@ -92,3 +94,89 @@ def test_local_calendar_overrides_come_from_the_settings(cli, config_dir):
     settings.write_text(text, encoding="utf-8")
     off = {d["date"]: d["name"] for d in cli("calendar", "2025", "--json").json()["days_off"]}
     assert "2025-11-20" in off
+
+
+LISTS_PLAN = """\
+plan:
+  title: Kế hoạch cải cách hành chính năm 2025
+  issuer: UBND xã Ngọc Liên
+  year: 2025
+tasks:
+  - ref: KT
+    domain: direction
+    title: Kiểm tra công tác cải cách hành chính
+    lead: Văn phòng - Thống kê
+    deadline: "Tháng 6, tháng 12"
+  - ref: TT
+    domain: direction
+    title: Tuyên truyền cải cách hành chính
+    lead: Văn phòng - Thống kê
+    deadline: trước 15/10/2025 và thường xuyên
+  - ref: DN
+    domain: direction
+    title: Ban hành kế hoạch
+    lead: Văn phòng - Thống kê
+    deadline: Đầu năm 2025
+reports:
+  - ref: BC
+    title: Báo cáo kết quả cải cách hành chính
+    lead: Văn phòng - Thống kê
+    deadline: trước ngày 18 tháng 6 (báo cáo sáu tháng) và trước ngày 18 tháng 12 (báo cáo năm)
+  - ref: BC6
+    title: Báo cáo kiểm soát thủ tục hành chính
+    lead: Văn phòng - Thống kê
+    deadline: Định kỳ 06 tháng báo cáo
+"""
+
+
+def _import_lists(cli, tmp_path):
+    plan = tmp_path / "lists.yaml"
+    plan.write_text(LISTS_PLAN, encoding="utf-8")
+    cli("org", "load")
+    result = cli("plan", "import", plan)
+    assert result.code == 0, result.err
+    return _tasks(cli, "2025-03-03T09:00+07:00")
+
+
+def _children(tasks, parent):
+    return sorted(((t["ref"], t["kind"], t["start"], t["due"], t["title"]) for t in tasks.values()
+                   if t["parent"] == parent), key=lambda row: row[3])
+
+
+def test_a_list_of_months_becomes_one_occurrence_per_month(cli, tmp_path):
+    tasks = _import_lists(cli, tmp_path)
+    assert (tasks["KT"]["kind"], tasks["KT"]["due"]) == ("recurring", None)
+    assert _children(tasks, "KT") == [
+        ("KT/2025-06", "period", "2025-06-01", "2025-06-30", "Kiểm tra công tác cải cách hành chính (Tháng 6/2025)"),
+        ("KT/2025-12", "period", "2025-12-01", "2025-12-31", "Kiểm tra công tác cải cách hành chính (Tháng 12/2025)"),
+    ]
+
+
+def test_a_list_of_dates_keeps_each_items_label(cli, tmp_path):
+    tasks = _import_lists(cli, tmp_path)
+    assert _children(tasks, "BC") == [
+        ("BC/2025-06-17", "date", None, "2025-06-17",
+         "Báo cáo kết quả cải cách hành chính (báo cáo sáu tháng, hạn 17/06/2025)"),
+        ("BC/2025-12-17", "date", None, "2025-12-17",
+         "Báo cáo kết quả cải cách hành chính (báo cáo năm, hạn 17/12/2025)"),
+    ]
+
+
+def test_a_date_and_also_ongoing_keeps_both(cli, tmp_path):
+    task = _import_lists(cli, tmp_path)["TT"]
+    assert (task["kind"], task["due"], task["open_ended"]) == ("date", "2025-10-14", True)
+
+
+def test_start_of_year_and_a_six_monthly_cycle_are_read_as_planned(cli, tmp_path):
+    tasks = _import_lists(cli, tmp_path)
+    assert (tasks["DN"]["kind"], tasks["DN"]["start"], tasks["DN"]["due"]) == ("period", "2025-01-01", "2025-03-31")
+    assert [row[:4] for row in _children(tasks, "BC6")] == [
+        ("BC6/2025-H1", "period", "2025-01-01", "2025-06-30"),
+        ("BC6/2025-H2", "period", "2025-07-01", "2025-12-31"),
+    ]
+
+
+def test_reimporting_a_list_changes_nothing(cli, tmp_path):
+    _import_lists(cli, tmp_path)
+    report = cli("plan", "import", "--json", tmp_path / "lists.yaml").json()[0]
+    assert (report["created"], report["updated"], report["cancelled"]) == ([], {}, [])

@@ -7,7 +7,7 @@ from engine.infra.db import init_db, make_engine, transaction
 from engine.infra.errors import FileErrors
 from engine.core.models import Person, Unit
 from engine.core.org import UnitDirectory, check_org, load_org, read_org
-from tests.conftest import db_snapshot
+from tests.support.db import db_snapshot
 
 NOW = __import__("datetime").datetime(2025, 7, 1, 8, 0, tzinfo=__import__("datetime").timezone.utc)
 

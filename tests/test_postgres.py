@@ -5,7 +5,8 @@ import os
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import FIXTURES, db_snapshot
+from tests.support.db import db_snapshot
+from tests.support.paths import FIXTURES
 
 PG_URL = os.environ.get("DONDOC_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="DONDOC_TEST_POSTGRES_URL is not set")

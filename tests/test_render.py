@@ -13,9 +13,11 @@ import pytest
 from engine.core.calendar import WorkCalendar
 from notifiers.base import Recipient
 from notifiers.htmlsplit import telegram_html_problems
-from notifiers.render import (TEMPLATES, Notice, RenderError, Renderer, countdown, long_date,
-                              relative_phrase)
-from tests.conftest import ROOT
+from engine.core.workflow import countdown
+from notifiers.notice import Notice
+from notifiers.render import TEMPLATES, RenderError, Renderer
+from notifiers.words import long_date, relative_phrase
+from tests.support.paths import ROOT
 
 SHIPPED = ROOT / "config" / "templates"
 TODAY = date(2025, 10, 13)   # a Monday
@@ -190,7 +192,7 @@ def test_check_reports_an_undefined_variable_with_its_line(templates):
     path.write_text(text, encoding="utf-8")
     line = text.splitlines().index("Plan: {{ notice.plan_name }}") + 1
     assert Renderer(templates).check() == [
-        f"{_path(templates, 'en/overdue.j2')}:{line}: 'notifiers.render.Notice object' has no attribute 'plan_name'"
+        f"{_path(templates, 'en/overdue.j2')}:{line}: 'notifiers.notice.Notice object' has no attribute 'plan_name'"
     ]
 
 
@@ -213,7 +215,7 @@ def test_check_reports_missing_blocks_and_missing_files(templates):
     (templates / "en" / "needs_date.j2").unlink()
     assert Renderer(templates).check() == [
         f"{_path(templates, 'en/needs_date.j2')}:1: missing (every locale needs reminder, due_today, "
-        "overdue, escalation, digest, check_in, needs_date)",
+        "overdue, escalation, digest, check_in, needs_date, needs_assignment)",
         f"{_path(templates, 'vi/digest.j2')}:1: missing block 'html', 'telegram' (every template needs "
         "subject, text, html, telegram)",
     ]
@@ -248,4 +250,4 @@ def test_a_template_broken_after_the_check_fails_with_its_file_and_line(template
     with pytest.raises(RenderError) as caught:
         Renderer(templates).render([notice()], EM, TODAY)
     assert str(caught.value) == (f"{_path(templates, 'vi/reminder.j2')}:3: "
-                                 "'notifiers.render.Notice object' has no attribute 'nothing'")
+                                 "'notifiers.notice.Notice object' has no attribute 'nothing'")

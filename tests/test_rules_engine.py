@@ -7,7 +7,7 @@ from engine.infra.db import transaction
 from engine.core.models import Event, Notification, Timer
 from engine.reminders.rulestore import active_ruleset, evaluator
 from engine.reminders.sweep import handle_one_batch
-from tests.rules_world import World, at, fired
+from tests.support.world import TZ, at, fired
 
 REMINDERS = """
 rules:
@@ -26,9 +26,10 @@ TASK = "  - {{ref: T, title: Báo cáo thử, lead: {lead}, due: {due}}}\n"
 
 
 @pytest.fixture
-def world(cli, env, config_dir, tmp_path):
-    cli("org", "load")
-    return World(cli, env, config_dir, tmp_path)
+def world(world):
+    """The shared world with the example org loaded."""
+    world.cli("org", "load")
+    return world
 
 
 def test_it_reminds_7d_3_working_days_1_working_day_before_and_on_the_due_day(world):
@@ -121,23 +122,51 @@ def test_every_sweep_creates_each_notification_once(world):
     assert len(world.notifications()) == 1
 
 
-def test_after_downtime_a_missed_series_is_sent_once_and_old_moments_are_skipped(world):
+def test_after_downtime_a_missed_series_is_sent_once_now_and_escalations_follow_the_state(world):
     world.rules(OVERDUE, at(2025, 3, 1))
     world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 1))
     # Down from Friday until Thursday 20/3 noon: "late" was due Mon, Tue, Wed; "head" on Tue.
     rows = world.sweep(at(2025, 3, 20, 12))
-    assert fired(rows) == [("late", "Wed 19/03/2025 07:30", "tp-hoang-van-em"),
-                           ("head", "Tue 18/03/2025 07:30", "ct-tran-van-an")]
+    # Once each, for the latest missed moment, sent now (not a backlog of repeats).
+    assert [(r["rule_id"], r["nominal_at"].astimezone(TZ).strftime("%a %d/%m"), r["recipient"]) for r in rows
+            if r["channel"] == "email"] == [("late", "Wed 19/03", "tp-hoang-van-em"),
+                                             ("head", "Tue 18/03", "ct-tran-van-an")]
+    assert fired(rows) == [("late", "Thu 20/03/2025 12:30", "tp-hoang-van-em"),
+                           ("head", "Thu 20/03/2025 12:30", "ct-tran-van-an")]
     assert {r["status"] for r in rows} == {"pending"}
-    # Down for three weeks: the chairman's escalation (Fri 21/3) is too old to send.
+    # Down for three weeks: the task is still overdue and nobody acknowledged, so the chairman's
+    # escalation (due Fri 21/3) is notified now, however old its moment; the assignee's series is done.
     rows = world.sweep(at(2025, 4, 14, 9))
-    assert [(r["rule_id"], r["status"]) for r in rows if r["channel"] == "email"] == [("chair", "skipped")]
+    assert [(r["rule_id"], r["status"]) for r in rows if r["channel"] == "email"] == [("chair", "pending")]
+    assert fired(rows) == [("chair", "Mon 14/04/2025 09:30", "ct-tran-van-an")]
+
+
+def test_a_downtime_ending_at_night_sends_the_escalation_in_the_next_morning_window(world):
+    world.rules(OVERDUE, at(2025, 3, 1))
+    world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 1))
+    rows = world.sweep(at(2025, 3, 20, 22))
+    assert set(fired(rows)) == {("late", "Fri 21/03/2025 07:30", "tp-hoang-van-em"),
+                                ("head", "Fri 21/03/2025 07:30", "ct-tran-van-an")}
+
+
+def test_reminders_before_a_due_day_that_passed_are_skipped_with_the_reason(world):
+    world.rules(REMINDERS + OVERDUE.replace("rules:\n", ""), at(2025, 3, 1))
+    world.plan(TASK.format(lead="Tư pháp", due="2025-01-14"), at(2025, 3, 1))
+    rows = [r for r in world.sweep(at(2025, 3, 3, 9)) if r["channel"] == "email"]
+    skipped = sorted(r["rule_id"] for r in rows if r["status"] == "skipped")
+    assert skipped == ["r0", "r1", "r3", "r7"]
+    assert {r["reason"] for r in rows if r["status"] == "skipped"} == {
+        "hạn đã qua, nhắc trước hạn không còn ý nghĩa (the due day has passed: a reminder before it is pointless)"}
+    # Every level that applies now, once: the assignee, the unit head and the chairman.
+    assert sorted((r["rule_id"], r["recipient"]) for r in rows if r["status"] == "pending") == [
+        ("chair", "ct-tran-van-an"), ("head", "ct-tran-van-an"), ("late", "tp-hoang-van-em")]
+    assert world.sweep(at(2025, 3, 4, 9)) == []
 
 
 def test_done_work_gets_nothing_more(world):
     world.rules(OVERDUE, at(2025, 3, 1))
     ids = world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 1))
-    world.run(at(2025, 3, 14, 16), "task", "done", ids["T"], "--by", "tp-hoang-van-em")
+    world.ok(at(2025, 3, 14, 16), "task", "done", ids["T"], "--by", "tp-hoang-van-em")
     assert world.timers() == []
     assert world.run_until(at(2025, 4, 30)) == []
 
@@ -146,7 +175,7 @@ def test_an_extension_moves_every_pending_trigger(world):
     world.rules(REMINDERS + OVERDUE.replace("rules:\n", ""), at(2025, 3, 1))
     ids = world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 1))
     assert len(world.sweep(at(2025, 3, 7, 8))) == 1                      # r7 for 14/3
-    world.run(at(2025, 3, 10, 9), "task", "extend", ids["T"], "--to", "2025-03-28",
+    world.ok(at(2025, 3, 10, 9), "task", "extend", ids["T"], "--to", "2025-03-28",
               "--by", "ct-tran-van-an", "--reason", "Chờ số liệu")
     got = fired(world.run_until(at(2025, 4, 4)))
     assert got[:4] == [("r7", "Fri 21/03/2025 07:30", "tp-hoang-van-em"),
@@ -166,7 +195,7 @@ def test_an_acknowledgement_stops_the_next_level_but_not_the_assignee(world):
     # The Phòng Kinh tế head is the assignee, so the chairman is the level-1 target; a supervisor may ack too.
     refused = world.cli("--now", at(2025, 3, 18, 10).isoformat(), "task", "ack", ids["T"], "--by", "tc-vu-thi-giang")
     assert refused.code == 1 and "is not a target of any escalation" in refused.err
-    world.run(at(2025, 3, 18, 10), "task", "ack", ids["T"], "--by", "vp-le-thi-binh", "--note", "Đã nhắc")
+    world.ok(at(2025, 3, 18, 10), "task", "ack", ids["T"], "--by", "vp-le-thi-binh", "--note", "Đã nhắc")
     rows = world.run_until(at(2025, 3, 26, 17))
     statuses = {(r["rule_id"], r["status"]) for r in rows if r["channel"] == "email"}
     assert ("chair", "suppressed") in statuses and ("chair", "pending") not in statuses
@@ -180,8 +209,8 @@ def test_an_acknowledgement_ends_when_the_due_day_changes(world):
     world.rules(OVERDUE, at(2025, 3, 1))
     ids = world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 1))
     world.run_until(at(2025, 3, 18, 9))
-    world.run(at(2025, 3, 18, 10), "task", "ack", ids["T"], "--by", "ct-tran-van-an")
-    world.run(at(2025, 3, 18, 11), "task", "extend", ids["T"], "--to", "2025-03-19", "--by", "ct-tran-van-an",
+    world.ok(at(2025, 3, 18, 10), "task", "ack", ids["T"], "--by", "ct-tran-van-an")
+    world.ok(at(2025, 3, 18, 11), "task", "extend", ids["T"], "--to", "2025-03-19", "--by", "ct-tran-van-an",
               "--reason", "Thêm một ngày")
     rows = world.run_until(at(2025, 4, 30))
     assert ("chair", "pending") in {(r["rule_id"], r["status"]) for r in rows}
@@ -208,7 +237,7 @@ def test_a_broken_rules_file_on_reload_keeps_the_running_rules(world):
                                                  encoding="utf-8")
     result = world.cli("--now", at(2025, 3, 2).isoformat(), "rules", "reload")
     assert result.code == 1
-    assert "rules[0].before_due: '3 ngay' is not a duration" in result.err
+    assert "rules[0].before_due: không đọc được khoảng thời gian / '3 ngay' is not a duration" in result.err
     assert "the active rules stay" in result.err
     assert [(t.rule_id, t.fire_at) for t in world.timers()] == timers_before
     with transaction(world.engine) as s:
@@ -241,7 +270,9 @@ def test_nobody_to_tell_is_recorded_not_dropped(world):
     world.rules("rules:\n  - {id: x, on_due: true, notify: [support_units, assignee]}\n", at(2025, 3, 1))
     world.plan("  - {ref: N, title: Việc không ai chủ trì, due: 2025-03-14}\n", at(2025, 3, 1))
     rows = world.run_until(at(2025, 3, 31))
-    assert [(r["recipient"], r["channel"], r["status"]) for r in rows] == [("-", "none", "no_recipient")]
+    # Nobody leads it: the admins are asked to have it assigned (README "Who"; tests/test_nobody_to_tell.py).
+    assert sorted((r["recipient"], r["template"], r["status"]) for r in rows if r["channel"] == "email") == [
+        ("tp-hoang-van-em", "needs_assignment", "pending"), ("vptk-pham-van-cuong", "needs_assignment", "pending")]
 
 
 def test_a_new_task_catches_up_on_the_last_week_only(world):
@@ -249,8 +280,14 @@ def test_a_new_task_catches_up_on_the_last_week_only(world):
     # Imported on Wed 12/3 for a due day of Fri 14/3: r7 (7/3) and r3 (11/3) fall in the catch-up week.
     world.plan(TASK.format(lead="Tư pháp", due="2025-03-14"), at(2025, 3, 12, 9))
     rows = world.sweep(at(2025, 3, 12, 9))
-    assert fired(rows) == [("r7", "Fri 07/03/2025 07:30", "tp-hoang-van-em"),
-                           ("r3", "Tue 11/03/2025 07:30", "tp-hoang-van-em")]
+    assert [(r["rule_id"], r["nominal_at"].astimezone(TZ).strftime("%a %d/%m"), r["status"]) for r in rows] == [
+        ("r7", "Fri 07/03", "pending"), ("r3", "Tue 11/03", "pending")]
+    assert fired(rows) == [("r7", "Wed 12/03/2025 09:30", "tp-hoang-van-em"),
+                           ("r3", "Wed 12/03/2025 09:30", "tp-hoang-van-em")]
     world.plan(TASK.format(lead="Tư pháp", due="2025-03-14").replace("ref: T", "ref: OLD").replace(
         "2025-03-14", "2025-01-10"), at(2025, 3, 12, 9))
-    assert [n for n in world.notifications() if n.task_id != rows[0]["task_id"]] == []
+    world.sweep(at(2025, 3, 12, 9))
+    # A task imported after its due day: its reminders are recorded as skipped, none is sent.
+    old = [n for n in world.notifications() if n.task_id != rows[0]["task_id"]]
+    assert sorted(n.rule_id for n in old) == ["r0", "r1", "r3", "r7"]
+    assert {n.status for n in old} == {"skipped"}

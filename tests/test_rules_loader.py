@@ -8,7 +8,7 @@ from engine.infra.errors import FileErrors
 from engine.infra.settings import load_settings
 from engine.reminders.rulestore import read_rules
 from rules.durations import Duration, parse_duration
-from tests.conftest import FIXTURES, ROOT
+from tests.support.paths import FIXTURES, ROOT
 
 BAD = FIXTURES / "rules" / "bad"
 EXAMPLES = sorted((ROOT / "rules" / "examples").glob("*.yaml")) + [ROOT / "config" / "rules.yaml"]
@@ -43,38 +43,50 @@ def test_durations_in_english_and_vietnamese(text, expected):
     assert parse_duration(text) == expected
 
 
+HINT = '(ví dụ / e.g. "2d", "12h", "2 working days", "2 ngày làm việc")'
 BAD_CASES = {
     "syntax.yaml": "5:1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
                    "(while parsing a flow sequence that starts at line 4)",
     "unknown_key.yaml": "5:5: rules[0].chanels: unknown key 'chanels' (did you mean 'channels'?)",
-    "bad_duration.yaml": "3:5: rules[0].after_due: '2 ngay' is not a duration "
-                         "(try \"2d\", \"12h\", \"2 working days\" or \"2 ngày làm việc\")",
-    "unknown_recipient.yaml": "4:24: rules[0].notify[1]: unknown recipient 'truong_phong' "
-                              "(use assignee, lead_unit_head, support_units, role:<role> or person:<id>)",
-    "unknown_role.yaml": "4:14: rules[0].notify[0]: unknown role 'president' "
-                         "(roles are officer, supervisor, admin, chairman)",
-    "unknown_person.yaml": "4:14: rules[0].notify[0]: unknown person 'ong-khong-co' "
-                           "(use a person id from config/org.yaml)",
-    "unknown_template.yaml": "5:5: rules[0].template: unknown template 'nhac-nho' (templates are check_in, "
-                             "digest, due_today, escalation, needs_date, overdue, reminder)",
-    "unknown_channel.yaml": "5:23: rules[0].channels[1]: unknown channel 'zalo' "
-                            "(channels are email, telegram, console)",
-    "duplicate_id.yaml": "5:5: rules[1].id: duplicate rule id 'nhac' (first used at line 2)",
-    "level_gap.yaml": "5:16: rules[0].escalate.level: escalation level 2 has no level 1 below it "
-                      "(escalate one level at a time: add a rule with escalate.level 1)",
-    "never_fires_kind.yaml": "4:5: rules[0].before_due: rule 'nhac-thuong-xuyen' can never fire: "
+    "bad_duration.yaml": "3:5: rules[0].after_due: không đọc được khoảng thời gian / '2 ngay' is not a duration "
+                         + HINT,
+    "unknown_recipient.yaml": "4:24: rules[0].notify[1]: không có người nhận 'truong_phong' / unknown recipient "
+                              "'truong_phong' (dùng / use assignee, lead_unit_head, support_units, overseer, "
+                              "role:<role> hoặc / or person:<id>)",
+    "unknown_role.yaml": "4:14: rules[0].notify[0]: không có vai trò 'president' / unknown role 'president' "
+                         "(các vai trò / roles: officer, supervisor, admin, chairman)",
+    "unknown_person.yaml": "4:14: rules[0].notify[0]: không có người 'ong-khong-co' / unknown person 'ong-khong-co' "
+                           "(dùng mã người trong / use a person id from config/org.yaml)",
+    "unknown_template.yaml": "5:5: rules[0].template: không có mẫu tin 'nhac-nho' / unknown template 'nhac-nho' "
+                             "(các mẫu / templates: check_in, digest, due_today, escalation, needs_assignment, "
+                             "needs_date, overdue, reminder)",
+    "unknown_channel.yaml": "5:23: rules[0].channels[1]: không có kênh 'zalo' / unknown channel 'zalo' "
+                            "(các kênh / channels: email, telegram, console)",
+    "duplicate_id.yaml": "5:5: rules[1].id: mã quy tắc 'nhac' bị trùng / duplicate rule id 'nhac' "
+                         "(dùng lần đầu ở dòng 2 / first used at line 2)",
+    "level_gap.yaml": "5:16: rules[0].escalate.level: cảnh báo cấp 2 chưa có cấp 1 bên dưới / escalation level 2 "
+                      "has no level 1 below it (lên từng cấp một: thêm quy tắc có escalate.level 1 / "
+                      "escalate one level at a time: add a rule with escalate.level 1)",
+    "never_fires_kind.yaml": "4:5: rules[0].before_due: quy tắc 'nhac-thuong-xuyen' không bao giờ chạy: nhiệm vụ "
+                             "loại continuous không có ngày đến hạn / rule 'nhac-thuong-xuyen' can never fire: "
                              "tasks of kind continuous have no due day",
-    "never_fires_status.yaml": "4:5: rules[0].on_due: rule 'da-xong' can never fire: "
-                               "it matches only done or cancelled tasks, which get nothing more",
-    "two_triggers.yaml": "2:5: rules[0]: rule 'a' has 2 triggers (before_due, after_due); give one per rule",
-    "no_trigger.yaml": "2:5: rules[0]: rule 'a' has no trigger: give one of before_due, on_due, after_due, "
-                       "after_start, every",
-    "month_without_day.yaml": "2:5: rules[0]: every: month needs day: (the day of the month, 1-31)",
-    "unknown_unit.yaml": "3:25: rules[0].match.lead_unit[0]: unknown unit 'Phòng Ngoại giao' "
-                         "(use a unit id, name or alias from config/org.yaml)",
-    "unknown_kind.yaml": "3:20: rules[0].match.kind[0]: unknown kind 'deadline' "
-                         "(use one of date, period, recurring, continuous, external, event, unknown)",
-    "bad_window.yaml": "2:3: defaults.send_window: end 07:30 is not after start 17:00",
+    "never_fires_status.yaml": "4:5: rules[0].on_due: quy tắc 'da-xong' không bao giờ chạy: nó chỉ khớp nhiệm vụ "
+                               "đã xong hoặc đã hủy, những việc không còn được nhắc / rule 'da-xong' can never "
+                               "fire: it matches only done or cancelled tasks, which get nothing more",
+    "two_triggers.yaml": "2:5: rules[0]: quy tắc 'a' có 2 thời điểm kích hoạt (before_due, after_due), mỗi quy tắc "
+                         "chỉ một / rule 'a' has 2 triggers; give one per rule",
+    "no_trigger.yaml": "2:5: rules[0]: quy tắc 'a' chưa có thời điểm kích hoạt / rule 'a' has no trigger "
+                       "(cần một trong / give one of: before_due, on_due, after_due, after_start, every)",
+    "month_without_day.yaml": "2:5: rules[0]: every: month cần day: (ngày trong tháng, 1-31) / "
+                              "every: month needs day: (the day of the month, 1-31)",
+    "unknown_unit.yaml": "3:25: rules[0].match.lead_unit[0]: không có đơn vị 'Phòng Ngoại giao' / unknown unit "
+                         "'Phòng Ngoại giao' (dùng mã, tên hoặc tên gọi khác của đơn vị trong / use a unit id, "
+                         "name or alias from config/org.yaml)",
+    "unknown_kind.yaml": "3:20: rules[0].match.kind[0]: không có kind 'deadline' / unknown kind 'deadline' "
+                         "(dùng một trong / use one of: date, period, recurring, continuous, external, event, "
+                         "unknown)",
+    "bad_window.yaml": "2:3: defaults.send_window: giờ kết thúc 07:30 không sau giờ bắt đầu 17:00 / "
+                       "end 07:30 is not after start 17:00",
 }
 
 
@@ -97,8 +109,8 @@ def test_rules_check_reports_every_problem_at_once(cli, tmp_path):
     assert result.code == 1
     lines = result.err.splitlines()
     # The schema pass stops at the bad duration; the cross-reference pass would find the rest.
-    assert lines == [f"{path}:3:5: rules[0].before_due: '7 ngay' is not a duration "
-                     "(try \"2d\", \"12h\", \"2 working days\" or \"2 ngày làm việc\")"]
+    assert lines == [f"{path}:3:5: rules[0].before_due: không đọc được khoảng thời gian / '7 ngay' "
+                     f"is not a duration {HINT}"]
     path.write_text("rules:\n  - id: a\n    before_due: 7d\n    notify: [boss]\n"
                     "  - id: a\n    on_due: true\n    notify: [assignee]\n", encoding="utf-8")
     lines = cli("rules", "check", path).err.splitlines()

@@ -37,7 +37,8 @@ def test_a_bad_environment_value_names_the_variable_and_value(env, monkeypatch):
     monkeypatch.setenv("DONDOC_TIMEZONE", "Mars/Olympus")
     with pytest.raises(DondocError) as err:
         load_settings()
-    assert str(err.value) == "DONDOC_TIMEZONE='Mars/Olympus': is not a known time zone (e.g. Asia/Ho_Chi_Minh)"
+    assert str(err.value) == ("DONDOC_TIMEZONE='Mars/Olympus': không phải múi giờ hợp lệ / "
+                              "is not a known time zone (e.g. Asia/Ho_Chi_Minh)")
 
 
 def test_a_bad_now_names_the_variable(env, monkeypatch):
@@ -58,7 +59,8 @@ def test_an_unknown_setting_is_refused_with_its_line(env, config_dir):
     (config_dir / "dondoc.yaml").write_text("locale: vi\ntimezon: Asia/Bangkok\n", encoding="utf-8")
     with pytest.raises(DondocError) as err:
         load_settings()
-    assert str(err.value) == f"{config_dir / 'dondoc.yaml'}:2:1: timezon: unknown setting 'timezon'"
+    assert str(err.value) == (f"{config_dir / 'dondoc.yaml'}:2:1: timezon: không có thiết lập này / "
+                              "unknown setting 'timezon'")
 
 
 def test_config_dir_cannot_be_set_from_the_file_it_locates(env, config_dir):
@@ -71,4 +73,33 @@ def test_the_cli_reports_a_bad_setting_and_exits_1(cli, monkeypatch):
     monkeypatch.setenv("DONDOC_DATABASE_URL", "mysql://x")
     result = cli("status")
     assert result.code == 1
-    assert "DONDOC_DATABASE_URL='mysql://x': must start with sqlite:/// or postgresql://" in result.err
+    assert result.err == ("dondoc: DONDOC_DATABASE_URL='mysql://x': phải bắt đầu bằng sqlite:/// hoặc "
+                          "postgresql:// / must start with sqlite:/// or postgresql://\n")
+
+
+def test_pydantic_messages_get_a_vietnamese_lead(env, monkeypatch):
+    monkeypatch.setenv("DONDOC_SMTP_PORT", "hai mươi lăm")
+    with pytest.raises(DondocError) as err:
+        load_settings()
+    assert str(err.value) == ("DONDOC_SMTP_PORT='hai mươi lăm': giá trị không hợp lệ / input should be a valid "
+                              "integer, unable to parse string as an integer")
+
+
+def test_check_json_reports_a_bad_setting_as_a_failed_check(cli, monkeypatch):
+    monkeypatch.setenv("DONDOC_TIMEZONE", "Mars/Olympus")
+    result = cli("check", "--json")
+    assert result.code == 1
+    assert result.json() == [{"id": "settings", "ok": False,
+                              "detail": "DONDOC_TIMEZONE='Mars/Olympus': không phải múi giờ hợp lệ / "
+                                        "is not a known time zone (e.g. Asia/Ho_Chi_Minh)",
+                              "hint": "sửa thiết lập đã nêu trong config/dondoc.yaml hoặc biến DONDOC_* / "
+                                      "fix the setting named"}]
+    human = cli("check")
+    assert human.code == 1 and human.out.startswith("✗ settings: DONDOC_TIMEZONE='Mars/Olympus': ")
+
+
+def test_a_database_password_is_a_secret_too(cli, monkeypatch):
+    monkeypatch.setenv("DONDOC_DATABASE_URL", "mysql://dondoc:m%E1%BA%ADt-kh%E1%BA%A9u@db/dondoc")
+    result = cli("status")
+    assert result.code == 1 and "DONDOC_DATABASE_URL='mysql://dondoc:***@db/dondoc'" in result.err
+    assert "kh%E1%BA%A9u" not in result.err and "khẩu" not in result.err

@@ -1,6 +1,7 @@
 """`dondoc rules simulate` and `dondoc rules explain`: what the rules will do, without doing it."""
 
-from tests.conftest import FIXTURES, db_snapshot
+from tests.support.db import db_snapshot
+from tests.support.paths import FIXTURES
 
 NGOC_KY = FIXTURES / "plans" / "ngoc-ky-2023.yaml"
 
@@ -62,9 +63,12 @@ def test_explain_says_which_rules_match_and_why_others_do_not(cli):
     assert rules["nhac-qua-han"]["next"] == ["2023-06-20T07:30:00+07:00", "2023-06-21T07:30:00+07:00",
                                              "2023-06-22T07:30:00+07:00"]
     assert rules["hoi-tien-do-thuong-xuyen"]["matches"] is False
-    assert rules["hoi-tien-do-thuong-xuyen"]["why_not"] == "deadline kind period is not in match.kind ['continuous']"
+    assert rules["hoi-tien-do-thuong-xuyen"]["why_not"] == ("loại thời hạn period không thuộc match.kind / "
+                                                           "deadline kind period is not in match.kind: continuous")
     continuous = cli("rules", "explain", tasks["TC"], "--at", "2023-06-01T08:00+07:00", "--json").json()
     why = {r["rule"]: r["why_not"] for r in continuous["rules"]}
-    assert why["nhac-truoc-7-ngay"] == "deadline kind continuous is not in match.kind ['date', 'period']"
+    assert why["nhac-truoc-7-ngay"] == ("loại thời hạn continuous không thuộc match.kind / "
+                                        "deadline kind continuous is not in match.kind: date, period")
     human = cli("rules", "explain", tasks["TC"], "--at", "2023-06-01T08:00+07:00").out
-    assert "✓ hoi-tien-do-thuong-xuyen (cấp 0): Mon 05/06/2023 07:30" in human
+    assert "✓ hoi-tien-do-thuong-xuyen (cấp 0): Thứ Hai 05/06/2023 07:30" in human
+    assert "✗ nhac-truoc-7-ngay: loại thời hạn continuous không thuộc match.kind" in human

@@ -76,22 +76,70 @@ def test_an_extension_keeps_the_old_and_new_due_days(setup):
     engine, task_id, person_id = setup
     with transaction(engine) as s:
         task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
-        event = extend(s, task, date(2025, 3, 31), actor, local(2025, 3, 12), "Chờ số liệu")
+        event = extend(s, task, date(2025, 3, 31), actor, local(2025, 3, 12), "Chờ số liệu", calendar=CAL)
         assert task.due == date(2025, 3, 31) and task.due_planned == date(2025, 3, 14)
         assert event.kind == "extended"
         assert event.data == {"old_due": "2025-03-14", "new_due": "2025-03-31", "reason": "Chờ số liệu"}
 
 
 @pytest.mark.parametrize("new_due, reason, message", [
-    (date(2025, 3, 10), "x", "the new due day 2025-03-10 is not after the current one 2025-03-14"),
-    (date(2025, 3, 31), "  ", "an extension needs a reason"),
+    (date(2025, 3, 10), "x", "hạn mới 10/03/2025 không sau hạn hiện tại 14/03/2025 "
+                             "(the new due day 2025-03-10 is not after the current one 2025-03-14)"),
+    (date(2025, 3, 31), "  ", "gia hạn cần có lý do (an extension needs a reason)"),
+    (date(2025, 3, 22), "x", "Ngày 22/03/2025 là Thứ Bảy, không phải ngày làm việc; ngày làm việc kế tiếp: "
+                             "Thứ Hai, 24/03/2025 (22/03/2025 is not a working day; next working day: "
+                             "Monday, 24/03/2025)"),
+    (date(2025, 3, 23), "x", "Ngày 23/03/2025 là Chủ Nhật, không phải ngày làm việc; ngày làm việc kế tiếp: "
+                             "Thứ Hai, 24/03/2025 (23/03/2025 is not a working day; next working day: "
+                             "Monday, 24/03/2025)"),
+    # 30/4-2/5/2025 are days off in a row: the next working day is Monday 5/5.
+    (date(2025, 4, 30), "x", "Ngày 30/04/2025 là Thứ Tư, nghỉ lễ (Ngày Chiến thắng), không phải ngày làm việc; "
+                             "ngày làm việc kế tiếp: Thứ Hai, 05/05/2025 (30/04/2025 is not a working day; "
+                             "next working day: Monday, 05/05/2025)"),
 ])
-def test_a_bad_extension_is_refused(setup, new_due, reason, message):
+def test_a_bad_extension_is_refused_and_the_task_keeps_its_due_day(setup, new_due, reason, message):
     engine, task_id, person_id = setup
     with transaction(engine) as s:
         task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
-        with pytest.raises(WorkflowError, match=message):
-            extend(s, task, new_due, actor, local(2025, 3, 12), reason)
+        with pytest.raises(WorkflowError) as err:
+            extend(s, task, new_due, actor, local(2025, 3, 12), reason, calendar=CAL)
+        assert str(err.value) == message
+        assert task.due == date(2025, 3, 14)
+
+
+def test_an_extension_to_a_worked_saturday_is_granted(setup):
+    # Saturday 26/4/2025 was worked in exchange for Friday 2/5.
+    engine, task_id, person_id = setup
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        extend(s, task, date(2025, 4, 26), actor, local(2025, 3, 12), "Chờ số liệu", calendar=CAL)
+        assert task.due == date(2025, 4, 26)
+
+
+def test_a_configured_day_off_is_refused_too(setup):
+    engine, task_id, person_id = setup
+    calendar = WorkCalendar(extra_holidays=[date(2025, 3, 31)])
+    with transaction(engine) as s:
+        task, actor = s.get(Task, task_id), Actor.of(s.get(Person, person_id))
+        with pytest.raises(WorkflowError) as err:
+            extend(s, task, date(2025, 3, 31), actor, local(2025, 3, 12), "x", calendar=calendar)
+        assert str(err.value).startswith("Ngày 31/03/2025 là Thứ Hai, nghỉ lễ (Ngày nghỉ bổ sung (cấu hình)), "
+                                         "không phải ngày làm việc; ngày làm việc kế tiếp: Thứ Ba, 01/04/2025")
+
+
+def test_the_cli_refuses_an_extension_to_a_weekend_and_names_the_next_working_day(loaded):
+    task = next(t for t in loaded("tasks", "--json").json() if t["ref"] == "BC-TPHT")
+    result = loaded("--now", "2025-10-02T08:00+07:00", "task", "extend", task["id"], "--to", "2025-10-18",
+                    "--by", "ct-tran-van-an", "--reason", "Chờ số liệu quý III")
+    assert result.code == 1
+    assert ("Ngày 18/10/2025 là Thứ Bảy, không phải ngày làm việc; ngày làm việc kế tiếp: Thứ Hai, 20/10/2025 "
+            "(18/10/2025 is not a working day; next working day: Monday, 20/10/2025)") in " ".join(result.err.split())
+    assert "Traceback" not in result.err + result.out
+    shown = loaded("task", "show", task["id"], "--json").json()
+    assert shown["due"] == "2025-10-14" and [e["kind"] for e in shown["events"]] == ["created"]
+    granted = loaded("--now", "2025-10-02T08:00+07:00", "task", "extend", task["id"], "--to", "2025-10-20",
+                     "--by", "ct-tran-van-an", "--reason", "Chờ số liệu quý III")
+    assert granted.code == 0 and loaded("task", "show", task["id"], "--json").json()["due"] == "2025-10-20"
 
 
 def _task(status="open", due=date(2025, 3, 14), done_at=None):

@@ -8,23 +8,24 @@ the escalation already acknowledged, the request already decided).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from engine.chat.callbacks import BadCallback
-from engine.chat.commands import Chat, who
-from engine.chat.keyboards import target_of, without
-from engine.chat.replies import BotEnv, Edit, Outcome, day, esc, stamp
+from engine.chat.commands import NOT_LINKED as HOW_TO_LINK, Chat, not_understood, who
+from engine.chat.edits import Where, edit_after, same_task
+from engine.chat.extensions import decide, take_date, take_reason
+from engine.chat.replies import BotEnv, Outcome, day, stamp
 from engine.infra.errors import WorkflowError
 from engine.reminders.escalation import ack_level, acknowledge, held_levels
-from engine.core.models import Ack, BotDialog, DOMAINS, Event, ExtensionRequest, Notification, Person, Plan, Task, \
-    TelegramMessage, Unit
+from engine.core.cchc import DOMAINS
+from engine.core.models import Ack, BotDialog, Event, ExtensionRequest, Notification, Person, Plan, Task, Unit
+from engine.core.vocabulary import DialogKind, ExtensionStatus, Role, TaskStatus
 from engine.reminders.rulestore import active_ruleset, evaluator
-from engine.core.workflow import STATE_LABELS, Actor, classify, transition
-from notifiers.htmlsplit import TELEGRAM_LIMIT, units
-from notifiers.render import countdown, long_date, relative_phrase, status_label
+from engine.core.workflow import STATE_LABELS, Actor, classify, countdown, record, transition
+from notifiers.htmlsplit import escape
+from notifiers.words import long_date, relative_phrase, status_label
 
 DIALOG_LIFETIME = timedelta(hours=2)
 FORGED = "⚠️ Nút này không hợp lệ hoặc đã hết hiệu lực. (Invalid button.)"
@@ -43,7 +44,6 @@ def press(session: Session, env: BotEnv, chat: Chat, message_id: int | None, dat
         return Outcome(NOT_LINKED, alert=True)
     where = Where(chat.chat_id, message_id, fallback_html)
     if cb.action in ("approve", "refuse"):
-        from engine.chat.extensions import decide
         return decide(session, env, person, cb.target, cb.action == "approve", where, now)
     row = session.get(Notification, cb.target)
     task = session.get(Task, row.task_id) if row else None
@@ -52,63 +52,14 @@ def press(session: Session, env: BotEnv, chat: Chat, message_id: int | None, dat
     return ACTIONS[cb.action](session, env, person, row, task, where, now)
 
 
-class Where:
-    """The pressed message: chat, message id, and its text as Telegram showed it (a fallback)."""
-
-    def __init__(self, chat_id: str, message_id: int | None, fallback_html: str | None = None):
-        self.chat_id, self.message_id, self.fallback_html = str(chat_id), message_id, fallback_html
-
-
-def edit_after(session: Session, where: Where, targets: set[int], line: str, now: datetime) -> Edit | None:
-    """The pressed message with `line` added and the buttons acting on `targets` gone."""
-    if where.message_id is None:
-        return None
-    sent = session.exec(select(TelegramMessage).where(TelegramMessage.chat_id == where.chat_id,
-                                                      TelegramMessage.message_id == where.message_id)).first()
-    if sent is None:
-        # Sent before dondoc kept its messages: rebuild from what Telegram shows, drop every button.
-        base = where.fallback_html or ""
-        text = f"{base}\n\n{line}" if base else line
-        return Edit(where.chat_id, where.message_id, text if units(text) <= TELEGRAM_LIMIT else None, ())
-    number = _row_number(sent.buttons, targets)
-    rows = without(sent.buttons, targets)
-    text = f"{sent.html}\n\n{number}{line}"
-    if units(text) > TELEGRAM_LIMIT:
-        text = None        # no room for the line: only the buttons change; the answer says the rest
-    else:
-        sent.html = text
-    sent.buttons = [[list(b) for b in r] for r in rows]
-    sent.edited_at = now
-    session.add(sent)
-    return Edit(where.chat_id, where.message_id, text, rows)
-
-
-def _row_number(rows, targets: set[int]) -> str:
-    """'Việc 2: ' for a digest row ("2 · Xong"), '' for a single message."""
-    for row in rows:
-        for label, data in row:
-            if target_of(str(data)) in targets:
-                m = re.match(r"^(\d+) · ", str(label))
-                return f"Việc {m.group(1)}: " if m else ""
-    return ""
-
-
-def same_task(session: Session, row: Notification) -> set[int]:
-    """The notifications in the same message about the same task: an action answers them all."""
-    if row.telegram_message_id is None:
-        return {row.id}
-    return {n.id for n in session.exec(select(Notification).where(
-        Notification.telegram_message_id == row.telegram_message_id, Notification.task_id == row.task_id))} | {row.id}
-
-
 def _done_line(icon: str, what: str, person: Person, now: datetime, env: BotEnv) -> str:
-    return f"{icon} <b>{what}</b> – {esc(person.name)}, {stamp(now, env.tz)}"
+    return f"{icon} <b>{what}</b> – {escape(person.name)}, {stamp(now, env.tz)}"
 
 
 def _stale_status(task: Task) -> str | None:
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         return "Nhiệm vụ này đã hoàn thành; nút không còn hiệu lực. (Task already done.)"
-    if task.status == "cancelled":
+    if task.status == TaskStatus.CANCELLED:
         return "Nhiệm vụ này đã bị hủy; nút không còn hiệu lực. (Task cancelled.)"
     return None
 
@@ -124,11 +75,11 @@ def _for_assignee(person: Person, task: Task, session: Session) -> str | None:
 def start(session, env, person, row, task, where, now) -> Outcome:
     """Đang thực hiện: open -> in_progress."""
     problem = _for_assignee(person, task, session) or _stale_status(task)
-    if problem is None and task.status == "in_progress":
+    if problem is None and task.status == TaskStatus.IN_PROGRESS:
         problem = "Nhiệm vụ đã ở trạng thái đang thực hiện. (Already in progress.)"
     if problem:
         return Outcome(problem, alert=True)
-    transition(session, task, "in_progress", Actor.of(person, "telegram"), now)
+    transition(session, task, TaskStatus.IN_PROGRESS, Actor.of(person, "telegram"), now)
     env.sync(session, task, now)
     out = Outcome("Đã ghi nhận: đang thực hiện.")
     line = _done_line("▶️", "Đang thực hiện", person, now, env)
@@ -142,14 +93,14 @@ def done(session, env, person, row, task, where, now) -> Outcome:
     problem = _for_assignee(person, task, session) or _stale_status(task)
     if problem:
         return Outcome(problem, alert=True)
-    transition(session, task, "done", Actor.of(person, "telegram"), now)
+    transition(session, task, TaskStatus.DONE, Actor.of(person, "telegram"), now)
     env.sync(session, task, now)
     out = Outcome("Đã ghi nhận: hoàn thành.")
     line = _done_line("✅", "Đã hoàn thành", person, now, env)
     edit = edit_after(session, where, same_task(session, row), line, now)
     out.edits += [edit] if edit else []
-    open_dialog(session, where.chat_id, person, "done_note", task, row, now)
-    out.say(where.chat_id, f"✅ Đã ghi nhận hoàn thành nhiệm vụ <b>{esc(task.title)}</b>.\n"
+    open_dialog(session, where.chat_id, person, DialogKind.DONE_NOTE, task, row, now)
+    out.say(where.chat_id, f"✅ Đã ghi nhận hoàn thành nhiệm vụ <b>{escape(task.title)}</b>.\n"
                            f"Nếu cần, đồng chí trả lời tin này để ghi chú kết quả (ví dụ: số văn bản, nơi lưu "
                            f"hồ sơ); gõ /boqua để bỏ qua.", force_reply=True)
     return out
@@ -161,14 +112,14 @@ def ask_extension(session, env, person, row, task, where, now) -> Outcome:
     if problem:
         return Outcome(problem, alert=True)
     pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
-                                                          ExtensionRequest.status == "pending")).first()
+                                                          ExtensionRequest.status == ExtensionStatus.PENDING)).first()
     if pending is not None:
         return Outcome(f"Đã có đề nghị gia hạn đến {day(pending.new_due)} đang chờ duyệt. "
                        f"(A request is already pending.)", alert=True)
-    open_dialog(session, where.chat_id, person, "extend_date", task, row, now,
+    open_dialog(session, where.chat_id, person, DialogKind.EXTEND_DATE, task, row, now,
                 {"message_id": where.message_id})
     out = Outcome("Đồng chí nhập ngày hạn mới.")
-    return out.say(where.chat_id, f"⏳ <b>Xin gia hạn</b>: {esc(task.title)}\n"
+    return out.say(where.chat_id, f"⏳ <b>Xin gia hạn</b>: {escape(task.title)}\n"
                                   f"Hạn hiện tại: {long_date(task.due)}.\n"
                                   f"Đồng chí trả lời tin này với ngày hạn mới (ngày/tháng/năm), có thể kèm lý do "
                                   f"trên cùng dòng, ví dụ: <code>25/10/2025 chờ số liệu của các thôn</code>. "
@@ -214,7 +165,7 @@ EVENT_WORDS = {"created": "tạo nhiệm vụ", "updated": "cập nhật từ k�
 def details(session, env, person, row, task, where, now) -> Outcome:
     """Xem chi tiết: the task, its state and its latest events, as a new message."""
     allowed = (row.person_id == person.id or task.assignee_id == person.id
-               or {"supervisor", "chairman", "admin"} & set(person.roles))
+               or {Role.SUPERVISOR, Role.CHAIRMAN, Role.ADMIN} & set(person.roles))
     if not allowed:
         return Outcome("Đồng chí không phải người nhận thông báo này. (Not for you.)", alert=True)
     return Outcome().say(where.chat_id, task_details(session, env, task, now))
@@ -228,13 +179,13 @@ def task_details(session: Session, env: BotEnv, task: Task, now: datetime) -> st
     support = [u.name for u in (session.get(Unit, i) for i in task.support_unit_ids) if u]
     assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
     c = classify(task, today, env.calendar, env.tz, env.soon_days)
-    lines = [f"ℹ️ <b>{esc(task.title)}</b>",
-             f"Nhiệm vụ {esc(task.ref)} (#{task.id}) – {esc(plan.title if plan else '')}",
-             f"Lĩnh vực: {esc(DOMAINS.get(task.domain, task.domain))}",
-             f"Đơn vị chủ trì: {esc(lead.name if lead else 'chưa xác định')}"
-             + (f"; phối hợp: {esc(', '.join(support))}" if support else ""),
-             f"Người thực hiện: {esc(assignee.name if assignee else 'chưa phân công')}",
-             f"Thời hạn theo kế hoạch: <i>{esc(task.deadline or 'không ghi')}</i>"]
+    lines = [f"ℹ️ <b>{escape(task.title)}</b>",
+             f"Nhiệm vụ {escape(task.ref)} (#{task.id}) – {escape(plan.title if plan else '')}",
+             f"Lĩnh vực: {escape(DOMAINS.get(task.domain, task.domain))}",
+             f"Đơn vị chủ trì: {escape(lead.name if lead else 'chưa xác định')}"
+             + (f"; phối hợp: {escape(', '.join(support))}" if support else ""),
+             f"Người thực hiện: {escape(assignee.name if assignee else 'chưa phân công')}",
+             f"Thời hạn theo kế hoạch: <i>{escape(task.deadline or 'không ghi')}</i>"]
     if task.due:
         left, overdue = countdown(env.calendar, task.due, today)
         extra = f" (gia hạn từ {day(task.due_planned)})" if task.due_planned and task.due != task.due_planned else ""
@@ -243,13 +194,13 @@ def task_details(session: Session, env: BotEnv, task: Task, now: datetime) -> st
     state = STATE_LABELS.get(c.state, "Đã hủy")
     lines.append(f"Tình trạng: <b>{state}</b> ({status_label(task.status)})")
     if task.product:
-        lines.append(f"Sản phẩm: {esc(task.product)}")
+        lines.append(f"Sản phẩm: {escape(task.product)}")
     events = session.exec(select(Event).where(Event.task_id == task.id).order_by(Event.id.desc()).limit(5)).all()
     if events:
         lines += ["", "<b>Gần đây</b>:"]
         for e in reversed(events):
             at = e.at.astimezone(env.tz)
-            lines.append(f"• {at:%d/%m %H:%M} {EVENT_WORDS.get(e.kind, e.kind)} – {esc(e.actor)} ({e.channel})")
+            lines.append(f"• {at:%d/%m %H:%M} {EVENT_WORDS.get(e.kind, e.kind)} – {escape(e.actor)} ({e.channel})")
     return "\n".join(lines)
 
 
@@ -272,9 +223,6 @@ def open_dialog(session: Session, chat_id: str, person: Person, kind: str, task:
 
 def reply(session: Session, env: BotEnv, chat: Chat, text: str, now: datetime) -> Outcome:
     """A text message: the answer to the bot's pending question, if there is one."""
-    from engine.chat.commands import NOT_LINKED as HOW_TO_LINK, not_understood
-    from engine.chat.extensions import take_date, take_reason
-
     person = who(session, chat)
     if person is None:
         return Outcome().say(chat.chat_id, HOW_TO_LINK)
@@ -286,11 +234,10 @@ def reply(session: Session, env: BotEnv, chat: Chat, text: str, now: datetime) -
         return not_understood(session, env, chat, now)
     task = session.get(Task, dialog.task_id)
     text = text.strip()
-    if dialog.kind == "done_note":
-        from engine.core.workflow import record
+    if dialog.kind == DialogKind.DONE_NOTE:
         record(session, "note", Actor.of(person, "telegram"), now, task, {"note": text, "after": "done"})
         session.delete(dialog)
         return Outcome().say(chat.chat_id, "📝 Đã lưu ghi chú vào lịch sử nhiệm vụ.")
-    if dialog.kind == "extend_date":
+    if dialog.kind == DialogKind.EXTEND_DATE:
         return take_date(session, env, person, dialog, task, text, now)
     return take_reason(session, env, person, dialog, task, text, now)

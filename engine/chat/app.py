@@ -165,7 +165,7 @@ class TelegramBot:
             except RetryAfter as exc:
                 if attempt == 2:
                     raise
-                await asyncio.sleep(min(30.0, retry_seconds(exc)))
+                await self.ctx.pacer_clock.sleep(min(30.0, retry_seconds(exc)))
 
     async def _edit(self, edit: Edit) -> None:
         bot = self.app.bot

@@ -17,11 +17,14 @@ from datetime import date
 from sqlmodel import Session, select
 
 from engine.chat.linking import person_for_chat, redeem, unlink
-from engine.chat.replies import BotEnv, Outcome, day, esc
+from engine.chat.replies import BotEnv, Outcome, day
 from engine.core.models import BotDialog, Person, Task, Unit
+from engine.core.orgtree import is_chairman, subtree
 from engine.core.queries import counted, status_report
-from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, classify
-from notifiers.render import countdown, long_date, relative_phrase, status_label
+from engine.core.vocabulary import ACTIVE
+from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, classify, countdown
+from notifiers.htmlsplit import escape
+from notifiers.words import long_date, relative_phrase, status_label
 
 COMMANDS = [  # (Vietnamese, English alias, description for setMyCommands)
     ("viec", "tasks", "Việc của tôi (chưa hoàn thành)"),
@@ -91,20 +94,20 @@ def start(session: Session, env: BotEnv, chat: Chat, code: str | None, now) -> O
         result = redeem(session, code, chat.chat_id, now)
         if result.reason == "taken":
             return out.say(chat.chat_id, f"❌ Tài khoản Telegram này đang liên kết với đồng chí "
-                                         f"<b>{esc(result.other.name)}</b>. Nếu đây là tài khoản của đồng chí, "
+                                         f"<b>{escape(result.other.name)}</b>. Nếu đây là tài khoản của đồng chí, "
                                          f"gõ /huy để hủy liên kết cũ rồi bấm lại đường dẫn.\n"
                                          f"<i>This chat is linked to someone else.</i>")
         if not result.ok:
             return out.say(chat.chat_id, LINK_REFUSED[result.reason])
-        unit = f" – {esc(result.unit.name)}" if result.unit else ""
-        return out.say(chat.chat_id, f"✅ Xin chào đồng chí <b>{esc(result.person.name)}</b>{unit}!\n"
+        unit = f" – {escape(result.unit.name)}" if result.unit else ""
+        return out.say(chat.chat_id, f"✅ Xin chào đồng chí <b>{escape(result.person.name)}</b>{unit}!\n"
                                      f"Tài khoản Telegram này đã được liên kết với dondoc: từ nay nhắc việc và "
                                      f"cảnh báo sẽ gửi về đây, kèm nút để cập nhật ngay.\n\n{HELP}")
     person = who(session, chat)
     if person is None:
         return out.say(chat.chat_id, NOT_LINKED)
     unit = _unit_suffix(session, person)
-    return out.say(chat.chat_id, f"👋 Xin chào đồng chí <b>{esc(person.name)}</b>{unit}.\n\n{HELP}")
+    return out.say(chat.chat_id, f"👋 Xin chào đồng chí <b>{escape(person.name)}</b>{unit}.\n\n{HELP}")
 
 
 def help_(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
@@ -119,7 +122,7 @@ def unlink_chat(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
         return Outcome().say(chat.chat_id, "Tài khoản Telegram này chưa liên kết với dondoc, không có gì để hủy.")
     unlink(session, person, now)
     _drop_dialog(session, chat)
-    return Outcome().say(chat.chat_id, f"Đã hủy liên kết Telegram với đồng chí <b>{esc(person.name)}</b>: dondoc "
+    return Outcome().say(chat.chat_id, f"Đã hủy liên kết Telegram với đồng chí <b>{escape(person.name)}</b>: dondoc "
                                        f"sẽ không gửi tin về đây nữa. Muốn liên kết lại, đề nghị xin quản trị "
                                        f"viên mã mới.\n<i>Unlinked.</i>")
 
@@ -141,7 +144,7 @@ def _drop_dialog(session: Session, chat: Chat) -> bool:
 
 def _unit_suffix(session: Session, person: Person) -> str:
     unit = session.get(Unit, person.unit_id) if person.unit_id else None
-    return f" ({esc(unit.name)})" if unit else ""
+    return f" ({escape(unit.name)})" if unit else ""
 
 
 # -- /viec ------------------------------------------------------------------------------
@@ -150,12 +153,12 @@ def _line(task: Task, env: BotEnv, today: date, extra: str = "") -> str:
     c = classify(task, today, env.calendar, env.tz, env.soon_days)
     icon = STATE_ICONS.get(c.state, "⚪")
     if task.due is None:
-        when = f"Chưa có ngày hạn ({esc(task.deadline or 'không ghi')})"
+        when = f"Chưa có ngày hạn ({escape(task.deadline or 'không ghi')})"
     else:
         left, overdue = countdown(env.calendar, task.due, today)
         when = f"{relative_phrase(task.due, today, left, overdue)} – hạn {long_date(task.due)}"
         when = when[0].upper() + when[1:]
-    return f"<b>{esc(task.title)}</b> (#{task.id})\n   {icon} {when} · {status_label(task.status)}{extra}"
+    return f"<b>{escape(task.title)}</b> (#{task.id})\n   {icon} {when} · {status_label(task.status)}{extra}"
 
 
 def _open_sorted(tasks: list[Task], today: date) -> list[Task]:
@@ -170,12 +173,12 @@ def my_tasks(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
         return Outcome().say(chat.chat_id, NOT_LINKED)
     today = now.astimezone(env.tz).date()
     tasks = counted(list(session.exec(select(Task).where(Task.assignee_id == person.id,
-                                                         Task.status.in_(("open", "in_progress"))))))
+                                                         Task.status.in_(ACTIVE)))))
     if not tasks:
-        return Outcome().say(chat.chat_id, f"✅ Đồng chí <b>{esc(person.name)}</b> không có việc nào chưa hoàn thành.")
+        return Outcome().say(chat.chat_id, f"✅ Đồng chí <b>{escape(person.name)}</b> không có việc nào chưa hoàn thành.")
     tasks = _open_sorted(tasks, today)
     overdue = sum(1 for t in tasks if t.due and t.due < today)
-    lines = [f"📋 <b>Việc của đồng chí {esc(person.name)}</b>: {len(tasks)} việc chưa hoàn thành"
+    lines = [f"📋 <b>Việc của đồng chí {escape(person.name)}</b>: {len(tasks)} việc chưa hoàn thành"
              + (f", {overdue} quá hạn" if overdue else "") + f" (ngày {day(today)})", ""]
     lines += [f"{i}. {_line(t, env, today)}" for i, t in enumerate(tasks[:LIST_LIMIT], start=1)]
     if len(tasks) > LIST_LIMIT:
@@ -188,15 +191,10 @@ def my_tasks(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
 def _units_overseen(session: Session, person: Person) -> list[Unit] | None:
     """Units whose overdue work `person` answers for: every unit for the chairman (None), else
     the units they head and the units under those."""
-    if "chairman" in person.roles:
+    if is_chairman(person):
         return None
     units = list(session.exec(select(Unit)))
-    chosen = {u.id for u in units if u.head_id == person.id}
-    grew = True
-    while grew:
-        more = {u.id for u in units if u.parent_id in chosen and u.id not in chosen}
-        chosen |= more
-        grew = bool(more)
+    chosen = subtree({u.id: u.parent_id for u in units}, (u.id for u in units if u.head_id == person.id))
     return [u for u in units if u.id in chosen]
 
 
@@ -210,12 +208,12 @@ def overdue(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
         return Outcome().say(chat.chat_id, "Lệnh /quahan dành cho lãnh đạo đơn vị; org.yaml chưa ghi đồng chí "
                                            "phụ trách đơn vị nào. Dùng /viec để xem việc của đồng chí.")
     today = now.astimezone(env.tz).date()
-    query = select(Task).where(Task.status.in_(("open", "in_progress")), Task.due != None,  # noqa: E711
+    query = select(Task).where(Task.status.in_(ACTIVE), Task.due != None,  # noqa: E711
                                Task.due < today)
     if units is not None:
         query = query.where(Task.lead_unit_id.in_([u.id for u in units]))
     tasks = _open_sorted(counted(list(session.exec(query))), today)
-    scope = "mọi đơn vị" if units is None else ", ".join(esc(u.name) for u in units)
+    scope = "mọi đơn vị" if units is None else ", ".join(escape(u.name) for u in units)
     if not tasks:
         return Outcome().say(chat.chat_id, f"✅ Không có việc quá hạn ({scope}), tính đến {day(today)}.")
     names = {p.id: p.name for p in session.exec(select(Person))}
@@ -226,12 +224,12 @@ def overdue(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     lines = [f"🔴 <b>Việc quá hạn</b>: {len(tasks)} việc ({scope}), tính đến {day(today)}"]
     shown = 0
     for unit_name in sorted(by_unit):
-        lines += ["", f"<b>{esc(unit_name)}</b> ({len(by_unit[unit_name])})"]
+        lines += ["", f"<b>{escape(unit_name)}</b> ({len(by_unit[unit_name])})"]
         for task in by_unit[unit_name]:
             if shown >= LIST_LIMIT:
                 break
             shown += 1
-            who_does = esc(names.get(task.assignee_id, "chưa phân công"))
+            who_does = escape(names.get(task.assignee_id, "chưa phân công"))
             lines.append(f"{shown}. {_line(task, env, today, f' · {who_does}')}")
     if len(tasks) > shown:
         lines.append(f"\n… và {len(tasks) - shown} việc khác.")
@@ -254,11 +252,11 @@ def report(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     today = now.astimezone(env.tz).date()
     data = status_report(session, today, env.calendar, env.tz, env.soon_days)
     head = f"(tính đến {long_date(today)})"
-    if "chairman" in person.roles:
+    if is_chairman(person):
         lines = [f"📊 <b>Tình hình thực hiện – toàn xã</b> {head}", *_counts_block(data["total"]), "",
                  "<b>Theo đơn vị chủ trì</b> (" + " · ".join(STATE_SHORT[s] for s in STATES) + "):"]
         for row in data["by_unit"]:
-            lines.append(f"• {esc(row['unit'] or 'Chưa xác định')}: {row['total']} – "
+            lines.append(f"• {escape(row['unit'] or 'Chưa xác định')}: {row['total']} – "
                          + " · ".join(str(row[s]) for s in STATES))
         return Outcome().say(chat.chat_id, "\n".join(lines))
     unit = session.get(Unit, person.unit_id) if person.unit_id else None
@@ -266,7 +264,7 @@ def report(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
         return Outcome().say(chat.chat_id, "org.yaml chưa ghi đồng chí thuộc đơn vị nào, nên chưa có báo cáo.")
     row = next((r for r in data["by_unit"] if r["code"] == unit.code), None)
     counts = row or {**{s: 0 for s in STATES}, "total": 0, "due_soon": 0}
-    lines = [f"📊 <b>Tình hình thực hiện – {esc(unit.name)}</b> {head}", *_counts_block(counts)]
+    lines = [f"📊 <b>Tình hình thực hiện – {escape(unit.name)}</b> {head}", *_counts_block(counts)]
     return Outcome().say(chat.chat_id, "\n".join(lines))
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from engine.chat.actions import Where, edit_after, same_task
-from engine.chat.replies import BotEnv, Outcome, Send, day, esc, stamp
+from engine.chat.edits import Where, edit_after, same_task
+from engine.chat.replies import BotEnv, Outcome, Send, day, stamp
 from engine.infra.errors import WorkflowError
 from engine.core.models import BotDialog, ExtensionRequest, Notification, Person, Task, TelegramMessage, Unit
-from engine.core.workflow import Actor, extend, record
-from notifiers.render import long_date, status_label
+from engine.core.orgtree import chairman_for, is_chairman
+from engine.core.vocabulary import ACTIVE, DialogKind, ExtensionStatus
+from engine.core.workflow import Actor, extend, not_a_working_day, record
+from notifiers.htmlsplit import escape
+from notifiers.words import long_date, status_label
 
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?\b\s*[,;:–-]?\s*(.*)$", re.S)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b\s*[,;:–-]?\s*(.*)$", re.S)
@@ -48,10 +51,7 @@ def approver_for(session: Session, task: Task, requester: Person) -> Person | No
     head = session.get(Person, unit.head_id) if unit and unit.head_id else None
     if head is not None and head.active and head.id != requester.id:
         return head
-    for person in session.exec(select(Person).where(Person.active == True).order_by(Person.id)):  # noqa: E712
-        if "chairman" in person.roles and person.id != requester.id:
-            return person
-    return None
+    return chairman_for(session, task.lead_unit_id, besides=requester.id)
 
 
 def take_date(session: Session, env: BotEnv, person: Person, dialog: BotDialog, task: Task, text: str,
@@ -67,8 +67,10 @@ def take_date(session: Session, env: BotEnv, person: Person, dialog: BotDialog, 
     if new_due <= floor:
         return out.say(dialog.chat_id, f"Ngày hạn mới phải sau {day(floor)}. Đề nghị nhập lại (gõ /boqua "
                                        f"để thôi).", force_reply=True)
+    if refusal := not_a_working_day(env.calendar, new_due):
+        return out.say(dialog.chat_id, f"{escape(refusal)}. Đề nghị nhập lại (gõ /boqua để thôi).", force_reply=True)
     if not rest:
-        dialog.kind, dialog.data = "extend_reason", {**dialog.data, "new_due": new_due.isoformat()}
+        dialog.kind, dialog.data = DialogKind.EXTEND_REASON, {**dialog.data, "new_due": new_due.isoformat()}
         session.add(dialog)
         return out.say(dialog.chat_id, f"Hạn mới đề nghị: <b>{long_date(new_due)}</b>. Đồng chí cho biết "
                                        f"lý do xin gia hạn:", force_reply=True)
@@ -88,7 +90,7 @@ def submit(session: Session, env: BotEnv, person: Person, dialog: BotDialog, tas
     """Record the request and put it before the approver."""
     session.delete(dialog)
     out = Outcome()
-    if task.status not in ("open", "in_progress"):
+    if task.status not in ACTIVE:
         return out.say(dialog.chat_id, f"Nhiệm vụ đã {status_label(task.status)}: không cần gia hạn nữa.")
     approver = approver_for(session, task, person)
     if approver is None:
@@ -106,19 +108,19 @@ def submit(session: Session, env: BotEnv, person: Person, dialog: BotDialog, tas
         row = session.get(Notification, dialog.notification_id)
         edit = edit_after(session, Where(dialog.chat_id, dialog.data["message_id"]),
                           same_task(session, row) if row else {dialog.notification_id},
-                          f"⏳ <b>Đã xin gia hạn</b> đến {day(new_due)} – chờ đồng chí {esc(approver.name)} "
+                          f"⏳ <b>Đã xin gia hạn</b> đến {day(new_due)} – chờ đồng chí {escape(approver.name)} "
                           f"duyệt ({stamp(now, env.tz)})", now)
         out.edits += [edit] if edit else []
     if approver.telegram and not approver.telegram_broken:
         rows = ((("✅ Đồng ý", env.signer.encode("approve", request.id)),
                  ("❌ Từ chối", env.signer.encode("refuse", request.id))),)
-        fail = Send(dialog.chat_id, f"Không gửi được đề nghị tới đồng chí {esc(approver.name)} qua Telegram. "
+        fail = Send(dialog.chat_id, f"Không gửi được đề nghị tới đồng chí {escape(approver.name)} qua Telegram. "
                                     f"Đề nghị đã được ghi lại; đồng chí liên hệ trực tiếp để được duyệt.")
         out.sends.append(Send(approver.telegram, request_text(session, env, request, task, person), rows,
                               person_id=approver.id, request_id=request.id, on_fail=fail))
         return out.say(dialog.chat_id, f"📨 Đã gửi đề nghị gia hạn đến {day(new_due)} tới đồng chí "
-                                       f"<b>{esc(approver.name)}</b>. dondoc sẽ báo lại kết quả.")
-    return out.say(dialog.chat_id, f"Đề nghị đã được ghi lại, nhưng đồng chí {esc(approver.name)} chưa nhận tin "
+                                       f"<b>{escape(approver.name)}</b>. dondoc sẽ báo lại kết quả.")
+    return out.say(dialog.chat_id, f"Đề nghị đã được ghi lại, nhưng đồng chí {escape(approver.name)} chưa nhận tin "
                                    f"qua Telegram. Đề nghị liên hệ trực tiếp (quản trị viên có thể gia hạn bằng "
                                    f"lệnh <code>dondoc task extend</code>).")
 
@@ -127,11 +129,11 @@ def request_text(session: Session, env: BotEnv, request: ExtensionRequest, task:
     unit = session.get(Unit, requester.unit_id) if requester.unit_id else None
     return "\n".join([
         "⏳ <b>Đề nghị gia hạn</b>",
-        f"<b>{esc(task.title)}</b> (nhiệm vụ {esc(task.ref)}, #{task.id})",
-        f"Người đề nghị: {esc(requester.name)}" + (f" – {esc(unit.name)}" if unit else ""),
+        f"<b>{escape(task.title)}</b> (nhiệm vụ {escape(task.ref)}, #{task.id})",
+        f"Người đề nghị: {escape(requester.name)}" + (f" – {escape(unit.name)}" if unit else ""),
         f"Hạn hiện tại: {long_date(request.old_due)}",
         f"Hạn đề nghị: <b>{long_date(request.new_due)}</b>",
-        f"Lý do: {esc(request.reason)}",
+        f"Lý do: {escape(request.reason)}",
         f"Trạng thái nhiệm vụ: {status_label(task.status)}",
     ])
 
@@ -142,18 +144,18 @@ def decide(session: Session, env: BotEnv, person: Person, request_id: int, appro
     request = session.get(ExtensionRequest, request_id)
     if request is None:
         return Outcome("Không tìm thấy đề nghị gia hạn này. (Unknown request.)", alert=True)
-    if person.id != request.approver_id and "chairman" not in person.roles:
+    if person.id != request.approver_id and not is_chairman(person):
         approver = session.get(Person, request.approver_id) if request.approver_id else None
         return Outcome(f"Chỉ đồng chí {approver.name if approver else 'người duyệt'} mới duyệt được đề nghị này. "
                        f"(Not yours to decide.)", alert=True)
-    if request.status != "pending":
+    if request.status != ExtensionStatus.PENDING:
         by = session.get(Person, request.decided_by_id) if request.decided_by_id else None
-        verdict = {"approved": "đồng ý", "refused": "từ chối"}.get(request.status, "xử lý")
+        verdict = {ExtensionStatus.APPROVED: "đồng ý", ExtensionStatus.REFUSED: "từ chối"}.get(request.status, "xử lý")
         return Outcome(f"Đề nghị này đã được {verdict}" + (f" ({by.name}, {stamp(request.decided_at, env.tz)})"
                                                             if by and request.decided_at else "")
                        + ". (Already decided.)", alert=True)
     task = session.get(Task, request.task_id)
-    if task.status not in ("open", "in_progress"):
+    if task.status not in ACTIVE:
         return Outcome(f"Nhiệm vụ đã {status_label(task.status)}; đề nghị không còn hiệu lực. (Stale.)", alert=True)
     if approve and task.due is not None and request.new_due <= task.due:
         return Outcome(f"Hạn hiện tại ({day(task.due)}) đã không sớm hơn ngày đề nghị; không cần gia hạn. "
@@ -161,21 +163,21 @@ def decide(session: Session, env: BotEnv, person: Person, request_id: int, appro
     actor = Actor.of(person, "telegram")
     if approve:
         try:
-            extend(session, task, request.new_due, actor, now, request.reason)
+            extend(session, task, request.new_due, actor, now, request.reason, calendar=env.calendar)
         except WorkflowError as exc:
             return Outcome(str(exc), alert=True)
         env.sync(session, task, now)
-        line = f"✅ <b>Đồng ý gia hạn</b> đến {day(request.new_due)} – {esc(person.name)}, {stamp(now, env.tz)}"
-        told = (f"✅ Đề nghị gia hạn nhiệm vụ <b>{esc(task.title)}</b> đã được đồng chí {esc(person.name)} "
+        line = f"✅ <b>Đồng ý gia hạn</b> đến {day(request.new_due)} – {escape(person.name)}, {stamp(now, env.tz)}"
+        told = (f"✅ Đề nghị gia hạn nhiệm vụ <b>{escape(task.title)}</b> đã được đồng chí {escape(person.name)} "
                 f"đồng ý. Hạn mới: <b>{long_date(request.new_due)}</b>; nhắc việc được tính lại theo hạn mới.")
     else:
         record(session, "extension_refused", actor, now, task,
                {"request": request.id, "new_due": request.new_due.isoformat(), "reason": request.reason})
-        line = f"❌ <b>Không đồng ý gia hạn</b> – {esc(person.name)}, {stamp(now, env.tz)}"
-        told = (f"❌ Đề nghị gia hạn nhiệm vụ <b>{esc(task.title)}</b> đến {day(request.new_due)} không được "
-                f"đồng chí {esc(person.name)} đồng ý. Hạn vẫn là {long_date(task.due)}; đề nghị liên hệ trực tiếp "
+        line = f"❌ <b>Không đồng ý gia hạn</b> – {escape(person.name)}, {stamp(now, env.tz)}"
+        told = (f"❌ Đề nghị gia hạn nhiệm vụ <b>{escape(task.title)}</b> đến {day(request.new_due)} không được "
+                f"đồng chí {escape(person.name)} đồng ý. Hạn vẫn là {long_date(task.due)}; đề nghị liên hệ trực tiếp "
                 f"nếu cần trao đổi thêm.")
-    request.status = "approved" if approve else "refused"
+    request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_at, request.decided_by_id = now, person.id
     session.add(request)
     out = Outcome("Đã đồng ý gia hạn." if approve else "Đã ghi nhận: không đồng ý gia hạn.")

@@ -16,8 +16,9 @@ from typing import Sequence
 from sqlmodel import Session
 
 from engine.chat.callbacks import Signer
-from engine.chat.replies import Button, Rows
 from engine.core.models import Notification, Task
+from engine.core.vocabulary import ACTIVE, TaskStatus
+from notifiers.base import Button, Rows
 
 MAX_ROWS = 20
 
@@ -32,12 +33,12 @@ LABELS = {  # action: (single message, digest row)
 
 def actions_for(row: Notification, task: Task) -> list[str]:
     """The button actions a notification offers for its task as it is now."""
-    if task.status not in ("open", "in_progress"):
+    if task.status not in ACTIVE:
         return []
     if row.level >= 1:
         return ["ack", "details"]
     if row.person_id is not None and row.person_id == task.assignee_id:
-        actions = ["start"] if task.status == "open" else []
+        actions = ["start"] if task.status == TaskStatus.OPEN else []
         actions.append("done")
         if task.due is not None:
             actions.append("extend")

@@ -5,7 +5,6 @@ engine/chat/app.py carries it out against Telegram. Tests call the handlers dire
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,9 +14,7 @@ from sqlmodel import Session
 from engine.chat.callbacks import Signer
 from engine.context import AppContext
 from engine.core.models import Task
-
-Button = tuple[str, str]            # (label, callback data)
-Rows = tuple[tuple[Button, ...], ...]
+from notifiers.base import Rows
 
 
 @dataclass
@@ -88,11 +85,6 @@ class BotEnv:
         from engine.reminders.rulestore import sync_with_active_rules
 
         sync_with_active_rules(session, self.calendar, [task], now)
-
-
-def esc(text: Any) -> str:
-    """Text for Telegram HTML."""
-    return html.escape(str(text), quote=False)
 
 
 def day(d: date | None) -> str:

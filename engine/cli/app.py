@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from sqlmodel import Session
 
 from engine.context import AppContext
+from engine.infra import logs
 from engine.infra.errors import DondocError
 from engine.core.models import Task
 
@@ -42,7 +44,8 @@ def ctx_of(ctx: typer.Context) -> AppContext:
 
 
 def emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Machine-readable output; secrets masked like everywhere else (in the values, so the JSON stays JSON)."""
+    sys.stdout.write(json.dumps(logs.redact_data(data), ensure_ascii=False, indent=2) + "\n")
 
 
 def parse_moment(value: Optional[str], option: str = "--now") -> Optional[datetime]:
@@ -51,8 +54,8 @@ def parse_moment(value: Optional[str], option: str = "--now") -> Optional[dateti
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO timestamp (e.g. 2025-10-01T08:00+07:00)",
-                                 param_hint=option)
+        raise DondocError(f"{option} {value!r}: không phải thời điểm ISO / is not an ISO timestamp "
+                          "(e.g. 2025-10-01T08:00+07:00)") from None
 
 
 def sync_task_timers(c: AppContext, session: Session, tasks: Iterable[Task] | None) -> None:
@@ -65,23 +68,54 @@ def sync_task_timers(c: AppContext, session: Session, tasks: Iterable[Task] | No
 @app.callback()
 def _root(ctx: typer.Context,
           now: Optional[str] = typer.Option(None, "--now", help="Pretend it is this moment (ISO); "
-                                            "overrides DONDOC_NOW.")) -> None:
+                                            "overrides DONDOC_NOW."),
+          debug: bool = typer.Option(False, "--debug", envvar="DONDOC_DEBUG",
+                                     help="Log everything, with tracebacks (secrets stay masked).")) -> None:
+    logs.configure(debug=debug)
     ctx.obj = AppContext(now=parse_moment(now))
 
 
-
 def main() -> None:
-    """Console entry point: user errors become a message and exit code 1, never a traceback."""
+    """Console entry point: every failure is one line on stderr and exit code 1, never a traceback.
+
+    A command given --json also prints {"ok": false, "error": ...} on stdout, so a script reading
+    it always gets JSON.
+    """
     try:
-        code = app(standalone_mode=False)
-    except DondocError as exc:
-        sys.stderr.write(f"dondoc: {exc}\n")
-        sys.exit(1)
+        code = app(standalone_mode=False, prog_name="dondoc")
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except typer.TyperException as exc:
-        if not hasattr(exc, "show"):
-            raise
-        exc.show()   # usage errors: typer's own message and exit code 2
-        sys.exit(getattr(exc, "exit_code", 2))
+        # `dondoc plan` alone shows its help; typer itself recognises this error by name.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()
+            sys.exit(2)
+        _fail(_usage(exc))
+    except DondocError as exc:
+        _fail(str(exc))
+    except Exception as exc:   # a bug or an unforeseen environment: one line, traceback at DEBUG
+        _fail(_unexpected(exc))
+    finally:
+        logs.reset()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: typer.TyperException) -> str:
+    where = getattr(getattr(exc, "ctx", None), "command_path", "dondoc")
+    return (f"sai cách dùng lệnh / usage error: {exc.format_message()} "
+            f"(xem / see `{where} --help`)")
+
+
+def _unexpected(exc: BaseException) -> str:
+    logging.getLogger("dondoc").debug("unexpected error", exc_info=exc)
+    detail = " ".join(str(exc).split()) or "—"
+    return (f"lỗi ngoài dự kiến / unexpected error: {type(exc).__name__}: {detail} "
+            "(chạy lại với --debug để xem chi tiết / run again with --debug for details)")
+
+
+def _fail(message: str) -> NoReturn:
+    message = logs.redact(message)
+    if "--json" in sys.argv[1:]:
+        emit({"ok": False, "error": message})
+    sys.stderr.write(f"dondoc: {message}\n")
+    sys.exit(1)

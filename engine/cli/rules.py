@@ -9,13 +9,16 @@ from typing import Optional
 
 import typer
 from rich.progress import Progress
+from rich.markup import escape
 from rich.table import Table
 
 from engine.cli.app import JsonOpt, ctx_of, emit, err, out, parse_moment, rules_app
 from engine.infra.db import transaction
-from engine.infra.errors import FileError, FileErrors
+from engine.infra.errors import DondocError, FileError, FileErrors
 from engine.core.queries import find_plan, get_task
+from engine.core.vocabulary import NotificationStatus
 from engine.reminders.rulestore import read_rules, reload_rules, rules_file
+from rules.evaluate import Org
 
 RulesOpt = typer.Option(None, "--rules", help="Rules file to use instead of config/rules.yaml.")
 
@@ -56,7 +59,8 @@ def rules_reload(ctx: typer.Context, file: Optional[Path] = typer.Argument(None,
         kept = result.ruleset.version if result.ruleset else "không có (none)"
         for line in result.errors:
             sys.stderr.write(line + "\n")
-        sys.stderr.write(f"dondoc: rules not loaded; the active rules stay: {kept}\n")
+        sys.stderr.write(f"dondoc: chưa áp dụng tệp quy tắc, giữ quy tắc đang chạy / "
+                         f"rules not loaded; the active rules stay: {kept}\n")
         raise typer.Exit(1)
     if result.changed:
         t = result.timers
@@ -66,12 +70,20 @@ def rules_reload(ctx: typer.Context, file: Optional[Path] = typer.Argument(None,
         out.print(f"Quy tắc không đổi (rules unchanged) {result.ruleset.version}")
 
 
+def _moment(moment: datetime) -> str:
+    """'Thứ Hai 05/06/2023 07:30': the weekday in Vietnamese, as the messages name it."""
+    from notifiers.words import weekday_name
+
+    return f"{weekday_name(moment.date())} {moment:%d/%m/%Y %H:%M}"
+
+
 def _bound(value: str, option: str, tz, end: bool) -> datetime:
     """A --from/--to value: a day means its start (or, for --to, its end); a naive moment is local."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or ISO moment", param_hint=option)
+        raise DondocError(f"{option} {value!r}: không phải ngày (YYYY-MM-DD) hay thời điểm ISO / "
+                          "is not a date (YYYY-MM-DD) or ISO moment") from None
     if len(value) <= 10:
         return datetime.combine(moment.date(), time(23, 59, 59) if end else time(0), tz)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
@@ -89,6 +101,8 @@ def rules_simulate(ctx: typer.Context,
     c = ctx_of(ctx)
     tz = c.settings.tz
     first, last = _bound(start, "--from", tz, False), _bound(end, "--to", tz, True)
+    if last < first:
+        raise DondocError(f"--to {end} trước --from {start} / --to {end} is before --from {start}")
     rs = read_rules(c.settings, rules)
     with transaction(c.engine) as session:
         plan_id = find_plan(session, plan).id if plan else None
@@ -135,14 +149,40 @@ def rules_explain(ctx: typer.Context, task_id: int = typer.Argument(..., metavar
         task = get_task(session, task_id)
         items = explain(session, rs, c.calendar, task, moment)
         title, due = task.title, task.due
+        nobody = Org.load(session).reach.nobody_to_tell(task)
     if as_json:
-        emit({"task_id": task_id, "at": moment.isoformat(), "ruleset": rs.version, "rules": items})
+        emit({"task_id": task_id, "at": moment.isoformat(), "ruleset": rs.version, "nobody_to_tell": nobody,
+              "rules": items})
         return
     out.print(f"[bold]#{task_id}[/bold] {title} — hạn (due) {due:%d/%m/%Y}" if due else f"[bold]#{task_id}[/bold] {title}")
+    if nobody:
+        out.print(f"  [bold red]✗[/bold red] không có ai để báo (nobody to tell): {escape(nobody)}")
     for item in items:
-        if item["matches"] and item["next"]:
-            when = ", ".join(f"{datetime.fromisoformat(n):%a %d/%m/%Y %H:%M}" for n in item["next"])
+        now_line = _explain_now(item)
+        if now_line:
+            out.print(now_line)
+        if item.get("nobody"):
+            when = ", ".join(_moment(datetime.fromisoformat(n)) for n in item["next"])
+            out.print(f"  [red]✗[/red] {item['rule']} (cấp {item['level']}): {escape(item['nobody'])}"
+                      + (f" — {when}" if when else ""))
+        elif item["matches"] and item["next"]:
+            when = ", ".join(_moment(datetime.fromisoformat(n)) for n in item["next"])
             held = " [yellow](đang tạm dừng do đã xác nhận / held back by an acknowledgement)[/yellow]" if item["held_back"] else ""
             out.print(f"  [green]✓[/green] {item['rule']} (cấp {item['level']}): {when}{held}")
-        else:
+        elif item["why_not"]:   # a matching rule whose only moment is now: its line above says it all
             out.print(f"  [dim]✗ {item['rule']}: {item['why_not']}[/dim]")
+
+
+def _explain_now(item: dict) -> str | None:
+    """The line saying what the sweep does with a rule's late moment right now, if it has one."""
+    late = item.get("now")
+    if not late:
+        return None
+    if late["status"] == NotificationStatus.PENDING and not item["held_back"]:
+        when = datetime.fromisoformat(late["fire_at"])
+        return (f"  [bold red]![/bold red] {item['rule']} (cấp {item['level']}): điều kiện đang đúng, "
+                f"báo một lần lúc {when:%H:%M %d/%m/%Y} (the condition holds: notified once, then)")
+    if late["status"] == NotificationStatus.PENDING:
+        return (f"  [yellow]–[/yellow] {item['rule']} (cấp {item['level']}): đã được xác nhận, tạm dừng "
+                "(acknowledged: held back)")
+    return f"  [dim]– {item['rule']}: {late['reason']}[/dim]"

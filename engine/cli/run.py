@@ -9,14 +9,17 @@ from datetime import datetime
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func
 from sqlmodel import select
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out, outbox_app
 from engine.infra.db import transaction
+from engine.infra import logs
 from engine.infra.errors import DondocError
-from engine.core.models import NOTIFICATION_STATUSES, Notification, Task
+from engine.core.models import Notification, Task
+from engine.core.vocabulary import NotificationStatus
 
 
 def _daemon(c, console_stream=None):
@@ -39,19 +42,19 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
     from engine.daemon import install_signal_handlers
 
     c = ctx_of(ctx)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.set_level(logging.INFO)   # the engine says what it does; libraries only with --debug
     # With --json, stdout is for the summary: console messages go to stderr.
     daemon = _daemon(c, sys.stderr if as_json else None)
+    announce_channels(c, daemon.notifiers, as_json)
     if once:
         totals = asyncio.run(daemon.run_once())
-        data = {"notifications": totals.notifications, "messages": totals.messages, "sent": totals.sent,
-                "retrying": totals.retrying, "requeued": totals.requeued, "failed": totals.failed}
+        data = run_summary(totals)
+        if data["sent"] == 0:
+            data["why_nothing_sent"] = why_nothing_sent(c, totals)
         if as_json:
             emit(data)
         else:
-            out.print(f"Đã tạo {data['notifications']} thông báo, gửi {data['sent']} ({data['messages']} tin), "
-                      f"chờ gửi lại {data['retrying'] + data['requeued']}, lỗi {data['failed']} "
-                      "(notifications created, sent, to retry, failed)")
+            print_summary(data)
         return
 
     async def serve() -> None:
@@ -63,15 +66,16 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
 
 
 @outbox_app.callback()
-def outbox(ctx: typer.Context, status: Optional[str] = typer.Option(None, "--status", help="|".join(NOTIFICATION_STATUSES)),
+def outbox(ctx: typer.Context, status: Optional[str] = typer.Option(None, "--status", help="|".join(NotificationStatus)),
            limit: int = typer.Option(50, "--limit", help="At most this many, newest first."),
            as_json: bool = JsonOpt) -> None:
     """Hộp thư đi (list notifications and how their delivery went)."""
     if ctx.invoked_subcommand is not None:
         return
     c = ctx_of(ctx)
-    if status and status not in NOTIFICATION_STATUSES:
-        raise DondocError(f"--status {status!r}: use one of {', '.join(NOTIFICATION_STATUSES)}")
+    if status and not NotificationStatus.has(status):
+        raise DondocError(f"--status {status!r}: không hợp lệ, dùng một trong / use one of "
+                          f"{NotificationStatus.listing()}")
     tz = c.settings.tz
     with transaction(c.engine) as session:
         query = select(Notification, Task.ref).join(Task, Task.id == Notification.task_id)
@@ -103,12 +107,12 @@ def outbox_retry(ctx: typer.Context, ids: Optional[list[int]] = typer.Argument(N
     """Gửi lại (put failed notifications back in the queue)."""
     c = ctx_of(ctx)
     with transaction(c.engine) as session:
-        query = select(Notification).where(Notification.status == "failed")
+        query = select(Notification).where(Notification.status == NotificationStatus.FAILED)
         if ids:
             query = query.where(Notification.id.in_(ids))
         rows = session.exec(query).all()
         for n in rows:
-            n.status, n.attempts, n.next_attempt_at, n.claimed_until = "pending", 0, c.now(), None
+            n.status, n.attempts, n.next_attempt_at, n.claimed_until = NotificationStatus.PENDING, 0, c.now(), None
             # Sent late is better than not sent: the age limit counts from the retry.
             n.fire_at = c.now()
             session.add(n)
@@ -139,8 +143,11 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
         except Exception as exc:   # report every problem, do not stop at the first
             item(ident, False, str(exc), hint)
 
+    attempt("settings", lambda: f"database {c.settings.database_url}, time zone {c.settings.timezone}",
+            "sửa thiết lập đã nêu trong config/dondoc.yaml hoặc biến DONDOC_* / fix the setting named")
+    if not results[0]["ok"]:   # nothing else can be checked without settings
+        report_checks(results, as_json)
     s = c.settings
-    attempt("settings", lambda: f"database {s.database_url}, time zone {s.timezone}")
     attempt("org", lambda: f"{len(read_org(s.org_file).people)} people in {s.org_file}",
             "fix config/org.yaml, then `dondoc org load`")
     def rules_summary() -> str:
@@ -153,22 +160,120 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
          "fix the templates under config/templates/")
     notifiers = build_notifiers(s)
 
+    used = rule_channels(c) or {"email", "telegram"}
+
     async def channels() -> None:
-        for channel in ("email", "telegram"):
-            notifier = notifiers[channel]
+        from notifiers.registry import CHANNELS, SETTINGS_HINT
+
+        for channel in CHANNELS:
+            notifier = notifiers.get(channel)
+            if notifier is None:
+                if channel in used:
+                    item(f"channel.{channel}", False, f"quy tắc gửi qua kênh {channel} nhưng kênh này chưa được "
+                         f"cấu hình: không có gì được gửi qua kênh này (the rules use {channel}, which is not "
+                         "configured: nothing is sent on it)", f"đặt / set {SETTINGS_HINT[channel]}")
+                continue
             try:
-                item(f"channel.{channel}", True, f"{type(notifier).__name__}: {await notifier.check()}")
+                detail = f"{type(notifier).__name__}: {await notifier.check()}"
+                if channel == "console":
+                    detail += (" — chế độ thử: tin nhắn chỉ in ra màn hình, không gửi tới ai "
+                               "(demo: messages are only printed)")
+                item(f"channel.{channel}", True, detail)
             except Exception as exc:
-                item(f"channel.{channel}", False, str(exc), f"check the DONDOC_{'SMTP' if channel == 'email' else 'TELEGRAM'}_* settings")
-        for n in {id(n): n for n in notifiers.values()}.values():
+                item(f"channel.{channel}", False, str(exc), f"kiểm tra / check {SETTINGS_HINT[channel]}")
+        for n in notifiers.values():
             await n.aclose()
 
     asyncio.run(channels())
+    report_checks(results, as_json)
+
+
+def report_checks(results: list[dict], as_json: bool) -> None:
+    """Print the checks (as JSON or one line each); exit 1 if any failed."""
     if as_json:
         emit(results)
     else:
         for r in results:
             mark = "[green]✓[/green]" if r["ok"] else "[red]✗[/red]"
-            out.print(f"{mark} {r['id']}: {r['detail']}" + (f"  ({r['hint']})" if r["hint"] and not r["ok"] else ""))
-    if not all(r["ok"] for r in results):
-        raise typer.Exit(1)
+            line = f"{r['id']}: {r['detail']}" + (f"  ({r['hint']})" if r["hint"] and not r["ok"] else "")
+            out.print(f"{mark} {escape(logs.redact(line))}")
+    raise typer.Exit(0 if all(r["ok"] for r in results) else 1)
+
+
+# -- telling the truth about channels and what a run did -----------------------------------------
+
+SUMMARY_STATUSES = ("sent", "skipped", "merged", "suppressed", "no_recipient", "no_contact", "not_configured",
+                    "failed", "retrying", "requeued")
+_STATUS_WORDS = {"sent": "đã gửi", "skipped": "bỏ qua", "merged": "gộp", "suppressed": "tạm dừng (đã xác nhận)",
+                 "no_recipient": "không có người nhận", "no_contact": "không có liên lạc",
+                 "not_configured": "kênh chưa cấu hình", "failed": "lỗi", "retrying": "chờ gửi lại",
+                 "requeued": "chờ gửi lại (giới hạn tốc độ)"}
+
+
+def rule_channels(c) -> set[str]:
+    """The channels the active rules send on (empty without active rules)."""
+    from engine.reminders.rulestore import active_ruleset
+
+    with transaction(c.engine) as session:
+        rs = active_ruleset(session)
+    if rs is None:
+        return set()
+    return {ch for rule in rs.enabled for ch in (rule.channels or rs.defaults.channels)}
+
+
+def announce_channels(c, notifiers: dict, as_json: bool = False) -> None:
+    """At start: say loudly which channels the rules use but cannot send on, and the console demo."""
+    from notifiers.registry import SETTINGS_HINT, missing
+
+    warn = typer.echo
+    gone = missing(notifiers, rule_channels(c))
+    if "console" in notifiers:
+        warn("*** CHẾ ĐỘ THỬ (console): tin nhắn chỉ được in ra đây, KHÔNG gửi tới ai *** "
+             "(demo mode: messages are printed here, nobody receives them)", err=True)
+    for channel in gone:
+        fallback = "; in ra console thay thế (printed on the console instead)" if "console" in notifiers else ""
+        warn(f"Cảnh báo: quy tắc gửi qua kênh {channel} nhưng kênh này chưa được cấu hình ({SETTINGS_HINT[channel]})"
+             f"{fallback} (warning: the rules use channel {channel}, which is not configured)", err=True)
+
+
+def run_summary(totals) -> dict:
+    """What one `run --once` did, by outcome; the keys of --json."""
+    data = {"notifications": totals.notifications, "messages": totals.messages}
+    counts = {status: 0 for status in SUMMARY_STATUSES}
+    for status, n in totals.created.items():
+        if status != NotificationStatus.PENDING and status in counts:
+            counts[status] += n
+    for name in ("sent", "merged", "not_configured", "failed", "retrying", "requeued"):
+        counts[name] += getattr(totals, name)
+    return data | counts
+
+
+def why_nothing_sent(c, totals) -> str:
+    """One sentence on why a run sent nothing (no rules, nobody loaded, nothing due, or what happened)."""
+    from engine.core.models import Person, Timer
+    from engine.reminders.rulestore import active_ruleset
+
+    with transaction(c.engine) as session:
+        if active_ruleset(session) is None:
+            return "chưa có quy tắc nào được áp dụng: chạy `dondoc rules reload` (no rules are active)"
+        if session.exec(select(func.count()).select_from(Person)).one() == 0:
+            return "chưa nạp danh sách cán bộ: chạy `dondoc org load` (no people are loaded)"
+        if session.exec(select(func.count()).select_from(Task)).one() == 0:
+            return "chưa có nhiệm vụ nào: chạy `dondoc plan import` (no tasks are imported)"
+        nxt = session.exec(select(func.min(Timer.fire_at))).one()
+    held = {k: v for k, v in run_summary(totals).items() if k in SUMMARY_STATUSES and k != "sent" and v}
+    if held:
+        parts = ", ".join(f"{_STATUS_WORDS[k]} {v}" for k, v in held.items())
+        return f"không có thông báo nào được gửi: {parts} (nothing was sent: {', '.join(f'{k} {v}' for k, v in held.items())})"
+    if nxt is None:
+        return "không còn lịch nhắc nào (no reminder is scheduled)"
+    when = nxt.astimezone(c.settings.tz)
+    return f"chưa đến lúc nhắc: lần nhắc kế tiếp lúc {when:%H:%M %d/%m/%Y} (nothing is due yet; next at {when.isoformat()})"
+
+
+def print_summary(data: dict) -> None:
+    counts = ", ".join(f"{_STATUS_WORDS[k]} {data[k]}" for k in SUMMARY_STATUSES if data[k])
+    out.print(f"Đã tạo {data['notifications']} thông báo, gửi {data['sent']} ({data['messages']} tin)"
+              + (f"; {counts}" if counts else "") + " (notifications created, sent, by outcome)")
+    if "why_nothing_sent" in data:
+        out.print(f"Không gửi gì: {data['why_nothing_sent']}")

@@ -7,12 +7,20 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from sqlmodel import select
 
 from engine.core import org as orgfile
 from engine.cli.app import JsonOpt, app, ctx_of, deadline_app, emit, err, org_app, out, plan_app, sync_task_timers
 from engine.infra.db import transaction
+from engine.infra.errors import DondocError
 from engine.plans.importer import ImportReport, import_plan
 from engine.core.queries import Lookup, select_tasks
+from engine.core.models import Task
+from rules.evaluate import Org
+
+
+# Years the calendar and the deadline parser cover (holiday data and plans are all in it).
+YEARS = (1900, 2199)
 
 
 @app.command()
@@ -45,8 +53,9 @@ def org_check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
     c = ctx_of(ctx)
     with transaction(c.engine) as session:
         problems = orgfile.check_org(session)
+        nobody = Org.load(session).reach.unreachable(session.exec(select(Task)))
     if as_json:
-        emit(vars(problems))
+        emit(vars(problems) | {"tasks_nobody_to_tell": nobody})
         return
     sections = [
         ("Đơn vị chưa xác minh (units plans name that org.yaml does not know)",
@@ -59,6 +68,7 @@ def org_check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
          [f"{u['name']}  [{u['code']}]" for u in problems.units_without_head]),
         ("Nhiệm vụ chưa đọc được thời hạn (tasks whose deadline needs a date)",
          [f"#{t['id']} {t['ref']}: {t['deadline'] or '—'} ({t['reason']})" for t in problems.tasks_without_deadline]),
+        (NOBODY_TITLE, [f"#{t['id']} {t['ref']}: {t['reason']}" for t in nobody]),
     ]
     for title, lines in sections:
         out.print(f"[bold]{title}[/bold]: {len(lines)}")
@@ -74,18 +84,29 @@ def plan_import(ctx: typer.Context, files: list[Path] = typer.Argument(..., help
                 as_json: bool = JsonOpt) -> None:
     """Nhập kế hoạch (import plan files; each all or nothing, re-import updates in place)."""
     c = ctx_of(ctx)
-    reports = [import_plan(c.engine, f, c.now(), dry_run=dry_run,
-                           before_is_exclusive=c.settings.deadlines.before_is_exclusive,
-                           on_tasks=lambda session, tasks: sync_task_timers(c, session, tasks))
-               for f in files]
+    reports, nobody = [], []
+    for f in files:
+        found: list[dict] = []
+
+        def on_tasks(session, tasks, found=found) -> None:
+            sync_task_timers(c, session, tasks)
+            found.extend(Org.load(session).reach.unreachable(tasks))
+
+        reports.append(import_plan(c.engine, f, c.now(), dry_run=dry_run,
+                                   before_is_exclusive=c.settings.deadlines.before_is_exclusive, on_tasks=on_tasks))
+        nobody.append(found)
     if as_json:
-        emit([r.to_json() for r in reports])
+        emit([r.to_json() | {"nobody_to_tell": n} for r, n in zip(reports, nobody)])
         return
-    for r in reports:
-        _print_import(r)
+    for r, n in zip(reports, nobody):
+        _print_import(r, n)
 
 
-def _print_import(r: ImportReport) -> None:
+NOBODY_TITLE = ("Nhiệm vụ không có ai để báo, thông báo gửi quản trị viên để phân công "
+                "(tasks with nobody to tell: their notifications go to the admins)")
+
+
+def _print_import(r: ImportReport, nobody: list[dict]) -> None:
     verb = "sẽ" if r.dry_run else "đã"
     head = "kế hoạch mới" if r.plan_created else "cập nhật"
     out.print(f"[bold]{r.file}[/bold] ({head}{', chạy thử / dry run' if r.dry_run else ''}): "
@@ -101,6 +122,10 @@ def _print_import(r: ImportReport) -> None:
     for item in r.unknown_deadlines:
         out.print(f"  ? {item['ref']}: chưa đọc được thời hạn {item['deadline']!r} ({item['reason']})",
                   markup=False)
+    if nobody:
+        out.print(f"  {NOBODY_TITLE}: {len(nobody)}", markup=False)
+    for item in nobody:
+        out.print(f"  ✗ {item['ref']}: {item['reason']}", markup=False)
 
 
 @plan_app.command("extract")
@@ -112,19 +137,19 @@ def plan_extract(ctx: typer.Context, file: Path = typer.Argument(..., help="A pl
     """Trích xuất kế hoạch từ văn bản (draft a reviewable plan file from a document; nothing is imported)."""
     import sys
 
-    from engine.plans.extract import extract_plan
+    from engine.plans.extract import extract_plan, plan_yaml, summary
 
     extraction = extract_plan(file, year)
     if as_json:
         emit(extraction.to_json())
         return
     if output is not None:
-        output.write_text(extraction.to_yaml(), encoding="utf-8")
+        output.write_text(plan_yaml(extraction), encoding="utf-8")
         out.print(f"Đã ghi bản nháp (draft written): {output}")
     else:
-        sys.stdout.write(extraction.to_yaml())
+        sys.stdout.write(plan_yaml(extraction))
     # The summary goes to stderr when the YAML goes to stdout, so `> plan.yaml` stays clean.
-    (out if output is not None else err).print(extraction.summary(), markup=False)
+    (out if output is not None else err).print(summary(extraction), markup=False)
 
 
 @plan_app.command("list")
@@ -170,8 +195,12 @@ def deadline_parse(ctx: typer.Context, text: str = typer.Argument(..., help="The
 @app.command("calendar")
 def calendar_cmd(ctx: typer.Context, year: int = typer.Argument(..., help="e.g. 2025"), as_json: bool = JsonOpt) -> None:
     """Lịch làm việc (weekdays off and weekend days worked in YEAR)."""
-    from notifiers.render import weekday_name
+    from notifiers.words import weekday_name
 
+    first, last = YEARS
+    if not first <= year <= last:
+        raise DondocError(f"năm {year} nằm ngoài khoảng lịch hỗ trợ {first}–{last} / "
+                          f"year {year} is outside the supported range {first}–{last}")
     cal = ctx_of(ctx).calendar
     off, worked = cal.non_working_weekdays(year), cal.worked_weekend_days(year)
     if as_json:

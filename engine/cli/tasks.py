@@ -10,10 +10,12 @@ from rich.table import Table
 from sqlmodel import select
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out, sync_task_timers, task_app
+from engine.cli.task_view import STATUS_LABELS, task_lines
 from engine.infra.db import transaction
 from engine.infra.errors import DondocError
-from engine.core.models import TASK_STATUSES, Event
+from engine.core.models import Event
 from engine.core.queries import Lookup, event_json, find_person, get_task, select_tasks, status_report, task_json
+from engine.core.vocabulary import TaskStatus
 from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, classify, extend, transition
 
 
@@ -21,17 +23,19 @@ from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, class
 def tasks(ctx: typer.Context,
           plan: Optional[str] = typer.Option(None, "--plan", help="Plan id or code."),
           unit: Optional[str] = typer.Option(None, "--unit", help="Lead unit: id, name or alias."),
-          status: Optional[str] = typer.Option(None, "--status", help="open|in_progress|done|cancelled"),
+          status: Optional[str] = typer.Option(None, "--status", help="|".join(TaskStatus)),
           state: Optional[str] = typer.Option(None, "--state", help="|".join(STATES)),
           due_before: Optional[datetime] = typer.Option(None, "--due-before", formats=["%Y-%m-%d"],
                                                         help="Only tasks due before this day."),
           as_json: bool = JsonOpt) -> None:
     """Danh sách nhiệm vụ (list tasks with their state as of now)."""
     c = ctx_of(ctx)
-    if status and status not in TASK_STATUSES:
-        raise DondocError(f"--status {status!r}: use one of {', '.join(TASK_STATUSES)}")
+    if status and not TaskStatus.has(status):
+        raise DondocError(f"--status {status!r}: không hợp lệ, dùng một trong / use one of "
+                          f"{TaskStatus.listing()}")
     if state and state not in STATES:
-        raise DondocError(f"--state {state!r}: use one of {', '.join(STATES)}")
+        raise DondocError(f"--state {state!r}: không hợp lệ, dùng một trong / use one of "
+                          f"{', '.join(STATES)}")
     today, tz = c.today(), c.settings.tz
     with transaction(c.engine) as session:
         look = Lookup.load(session)
@@ -67,12 +71,8 @@ def task_show(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID
     if as_json:
         emit(data)
         return
-    for key in ("id", "ref", "plan", "title", "product", "lead", "support", "assignee_name", "status",
-                "deadline", "kind", "start", "due", "state", "due_soon", "done_at", "source"):
-        out.print(f"[bold]{key}[/bold]: {data[key]}")
-    out.print("[bold]events[/bold]:")
-    for e in data["events"]:
-        out.print(f"  {e['at']}  {e['kind']}  {e['actor']} ({e['channel']})  {e['data']}", markup=False)
+    for line in task_lines(data):
+        out.print(line, markup=False, soft_wrap=True)
 
 
 def _act(ctx: typer.Context, task_id: int, by: str, to: str, note: Optional[str]) -> None:
@@ -82,7 +82,7 @@ def _act(ctx: typer.Context, task_id: int, by: str, to: str, note: Optional[str]
         person = find_person(session, by)
         transition(session, task, to, Actor.of(person), c.now(), note=note)
         sync_task_timers(c, session, [task])
-    out.print(f"Nhiệm vụ #{task_id}: {to} (by {by})")
+    out.print(f"Nhiệm vụ #{task_id}: {STATUS_LABELS.get(to, to)} ({to}), người cập nhật (by) {by}")
 
 
 ByOpt = typer.Option(..., "--by", help="Person id from org.yaml.")
@@ -93,21 +93,21 @@ NoteOpt = typer.Option(None, "--note", help="A note kept in the event.")
 def task_start(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID"), by: str = ByOpt,
                note: Optional[str] = NoteOpt) -> None:
     """Bắt đầu thực hiện (mark in progress)."""
-    _act(ctx, task_id, by, "in_progress", note)
+    _act(ctx, task_id, by, TaskStatus.IN_PROGRESS, note)
 
 
 @task_app.command("done")
 def task_done(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID"), by: str = ByOpt,
               note: Optional[str] = NoteOpt) -> None:
     """Đã hoàn thành (mark done)."""
-    _act(ctx, task_id, by, "done", note)
+    _act(ctx, task_id, by, TaskStatus.DONE, note)
 
 
 @task_app.command("cancel")
 def task_cancel(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID"), by: str = ByOpt,
                 note: Optional[str] = NoteOpt) -> None:
     """Hủy nhiệm vụ (cancel)."""
-    _act(ctx, task_id, by, "cancelled", note)
+    _act(ctx, task_id, by, TaskStatus.CANCELLED, note)
 
 
 @task_app.command("extend")
@@ -119,7 +119,8 @@ def task_extend(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="
     with transaction(c.engine) as session:
         task = get_task(session, task_id)
         old = task.due
-        extend(session, task, to.date(), Actor.of(find_person(session, by)), c.now(), reason)
+        extend(session, task, to.date(), Actor.of(find_person(session, by)), c.now(), reason,
+               calendar=c.calendar)
         sync_task_timers(c, session, [task])
     out.print(f"Nhiệm vụ #{task_id}: gia hạn {old.isoformat() if old else '—'} → {to.date().isoformat()}")
 

@@ -23,6 +23,15 @@ _EXTRA_HOLIDAY = {"vi": "Ngày nghỉ bổ sung (cấu hình)", "en": "Additiona
 _EXTRA_WORKDAY = {"vi": "Ngày làm việc bổ sung (cấu hình)", "en": "Additional working day (configured)"}
 _SWAPPED_WORKDAY = {"vi": "Ngày làm việc bù (nghỉ ngày {})", "en": "Swapped working day (day off on {})"}
 _SWAPPED_WORKDAY_BARE = {"vi": "Ngày làm việc bù", "en": "Swapped working day"}
+WEEKDAY_NAMES = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def weekday_name(d: date, locale: str = "vi") -> str:
+    """'Thứ Hai' ... 'Chủ Nhật' (or Monday ... Sunday)."""
+    return WEEKDAY_NAMES.get(locale, WEEKDAY_NAMES["en"])[d.weekday()]
 
 
 @dataclass(frozen=True)

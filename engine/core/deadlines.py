@@ -1,33 +1,58 @@
-"""Read the Vietnamese deadline phrases of commune reform plans into structured due dates."""
+"""Read the Vietnamese deadline phrases of commune reform plans into structured due dates.
+
+A phrase is first cut into time tokens (engine.core.deadline_tokens); then each phrase family
+below, in order, may claim it: an event, an external schedule, continuous work, a cadence, a
+range, one date or a list of dates, a span or a list of spans. Unreadable phrases become kind
+"unknown" with a reason for the admin, Vietnamese first.
+"""
 
 from __future__ import annotations
 
 import calendar
-import functools
+import dataclasses
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from dateutil.relativedelta import relativedelta
+from engine.core.deadline_tokens import (
+    Invalid, Span, Token, blank_citations, canon, check_year, clean, due_of, joined, label_after, preceded_by,
+    tokens,
+)
+from engine.core.vocabulary import DueKind
 
-KINDS = ("date", "period", "recurring", "continuous", "external", "event", "unknown")
-FREQS = ("monthly", "quarterly", "semiannual", "yearly")
-
-# Years outside this window are almost always document numbers, and staying inside it
-# keeps "one day before" arithmetic far away from date.min / date.max.
-_MIN_YEAR, _MAX_YEAR = 1900, 2199
+KINDS = tuple(DueKind)
+# "listed": the phrase lists its occurrences one by one ("Tháng 6, tháng 12") without a cadence.
+FREQS = ("monthly", "quarterly", "semiannual", "yearly", "listed")
 
 
 @dataclass(frozen=True)
 class Recurrence:
+    """When a duty falls due, occurrence by occurrence.
+
+    `starts` and `labels`, when not empty, run alongside `occurrences`: the first day of an item
+    listed as a span ("tháng 6") and the words written beside an item ("(báo cáo năm)").
+    """
+
     freq: str
     occurrences: tuple[date, ...]
+    starts: tuple[date | None, ...] = ()
+    labels: tuple[str | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        for extra in (self.starts, self.labels):
+            if extra and len(extra) != len(self.occurrences):
+                raise ValueError("starts and labels must run alongside occurrences")
+
+    def items(self) -> list[tuple[date, date | None, str | None]]:
+        """(due day, first day or None, label or None) of each occurrence."""
+        n = len(self.occurrences)
+        return list(zip(self.occurrences, self.starts or (None,) * n, self.labels or (None,) * n))
 
     def to_json(self) -> dict:
-        """JSON-ready form: {"freq", "occurrences": [ISO dates]}."""
-        return {"freq": self.freq, "occurrences": [d.isoformat() for d in self.occurrences]}
+        """JSON-ready form: {"freq", "occurrences", "starts", "labels"} (the last two may be empty)."""
+        return {"freq": self.freq, "occurrences": [d.isoformat() for d in self.occurrences],
+                "starts": [d.isoformat() if d else None for d in self.starts], "labels": list(self.labels)}
 
 
 @dataclass(frozen=True)
@@ -36,7 +61,7 @@ class DueSpec:
     kind: str
     start: date | None = None
     due: date | None = None
-    open_ended: bool = False
+    open_ended: bool = False  # continuous work: no end, or also going on after `due`
     recurrence: Recurrence | None = None
     event: str | None = None
     reason: str | None = None
@@ -55,215 +80,7 @@ class DueSpec:
         }
 
 
-class _Invalid(ValueError):
-    """A phrase names a date that cannot exist; the message is the reason shown to admins."""
-
-
-# -- normalisation -------------------------------------------------------------------
-
-_TONE = "\u0300\u0301\u0303\u0309\u0323"
-# Old and new orthography disagree only on where the tone sits in oa/oe/uy (hoá/hóa,
-# thuỷ/thủy); moving it to the second vowel makes both spellings compare equal.
-_TONE_SHIFT = re.compile(f"([oO])([{_TONE}])([aAeE])|([uU])([{_TONE}])([yY])")
-
-
-def _canon(text: str) -> str:
-    nfd = unicodedata.normalize("NFD", text)
-    nfd = _TONE_SHIFT.sub(lambda m: "".join(g for g in (m[1], m[3], m[2], m[4], m[6], m[5]) if g), nfd)
-    folded = unicodedata.normalize("NFC", nfd).lower()
-    # "quí"/"kì" are common older spellings of "quý"/"kỳ" (same length, so positions hold).
-    return re.sub(r"(?<=k)ì", "ỳ", re.sub(r"(?<=qu)í", "ý", folded))
-
-
-def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"\*\*|__", " ", text)
-    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"^[\s\-+•*]+", "", text)
-    return re.sub(r"[\s.;,:/]+$", "", text)
-
-
-# Document references ("Kế hoạch 3580/KH-UBND ngày 09/12/2022") carry issue dates that are
-# not deadlines; they are blanked with spaces so positions still map onto the original.
-_CITATION = re.compile(
-    r"(?:số\s*|(?<![\w/]))\d+(?:[/\-][0-9a-zđ]+)*/[a-zđ][0-9a-zđ\-]*"
-    r"(?:\s+(?:của\s+[^\d,;()]{1,40}?\s+)?ngày\s+"
-    r"\d{1,2}\s*(?:[/.\-]|tháng)\s*\d{1,2}\s*(?:[/.\-]|năm)\s*\d{4})?"
-)
-
-
-def _blank(s: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda m: " " * len(m.group()), s)
-
-
-# -- time tokens -----------------------------------------------------------------------
-
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_NUM = r"(?:[ivx]+|\d{1,2})(?!\w)"
-
-
-@dataclass
-class _Token:
-    kind: str  # "day" (one calendar day), "span" (month/quarter/year...) or "dayonly"
-    pos: int
-    end: int
-    make: Callable[[int], tuple[date, date]]
-    year_given: bool
-    parts: tuple[int, ...] = ()  # (day, month) of yearless days, or (day,) for "dayonly"
-    qual: str | None = None  # "before" | "by" | None
-    span: tuple[date, date] | None = None
-    ranged: bool = False  # the token already is a range ("tháng 3 - 5/2024", "2021-2025")
-
-
-def _day(y: int, m: int, d: int, shown: str) -> date:
-    if not _MIN_YEAR <= y <= _MAX_YEAR:
-        raise _Invalid(f"year {y} is outside the supported range")
-    try:
-        return date(y, m, d)
-    except ValueError:
-        raise _Invalid(f"{shown} is not a valid date") from None
-
-
-def _month_span(y: int, m1: int, m2: int | None = None) -> tuple[date, date]:
-    for m in (m1, m2 if m2 is not None else m1):
-        if not 1 <= m <= 12:
-            raise _Invalid(f"month {m} does not exist")
-    if not _MIN_YEAR <= y <= _MAX_YEAR:
-        raise _Invalid(f"year {y} is outside the supported range")
-    lo, hi = sorted((m1, m2 if m2 is not None else m1))
-    return date(y, lo, 1), date(y, hi, 1) + relativedelta(months=1, days=-1)
-
-
-def _quarter(num: str) -> int:
-    q = _ROMAN.get(num) if not num.isdigit() else int(num)
-    if q is None or not 1 <= q <= 4:
-        raise _Invalid(f"quarter {num.upper()} does not exist")
-    return q
-
-
-def _tok_full_date(m: re.Match[str]) -> _Token:
-    d, mo, y = int(m["d"]), int(m["m"]), int(m["y"])
-    shown = m.group().removeprefix("ngày").strip()
-    _day(y, mo, d, shown)
-    return _Token("day", 0, 0, lambda _y: (date(y, mo, d),) * 2, True)
-
-
-def _tok_yearless_date(m: re.Match[str]) -> _Token:
-    d, mo = int(m["d"]), int(m["m"])
-    shown = m.group().removeprefix("ngày").strip()
-    return _Token("day", 0, 0, lambda y: (_day(y, mo, d, f"{shown} in {y}"),) * 2, False, (d, mo))
-
-
-def _tok_dayonly(m: re.Match[str]) -> _Token:
-    d = int(m["d"])
-    if not 1 <= d <= 31:
-        raise _Invalid(f"day {d} does not exist")
-    return _Token("dayonly", 0, 0, lambda y: (date(y, 1, 1), date(y, 12, 31)), False, (d,))
-
-
-def _tok_part_year(m: re.Match[str]) -> _Token:
-    n = {"ba": 3, "sáu": 6, "chín": 9}.get(m["n"]) or int(m["n"])
-    if not 1 <= n <= 12:
-        raise _Invalid(f"{n} months is not part of a year")
-    first = m["side"] == "đầu"
-    return _year_opt(m, lambda y: _month_span(y, 1, n) if first else _month_span(y, 13 - n, 12))
-
-
-def _tok_quarters(m: re.Match[str]) -> _Token:
-    qs = [_quarter(n) for n in re.findall(_NUM, m["qs"])]
-    lo, hi = min(qs), max(qs)
-    tok = _year_opt(m, lambda y: (_month_span(y, 3 * lo - 2)[0], _month_span(y, 3 * hi)[1]))
-    tok.ranged = len(qs) > 1
-    return tok
-
-
-def _tok_months(m: re.Match[str]) -> _Token:
-    ms = [int(n) for n in re.findall(r"\d{1,2}", m["ms"])]
-    tok = _year_opt(m, lambda y: (_month_span(y, min(ms))[0], _month_span(y, max(ms))[1]))
-    tok.ranged = len(ms) > 1
-    return tok
-
-
-def _tok_years(m: re.Match[str]) -> _Token:
-    a, b = int(m["a"]), int(m["b"] or m["a"])
-    lo, hi = sorted((a, b))
-    return _Token("span", 0, 0, lambda _y: (date(lo, 1, 1), date(hi, 12, 31)), True, ranged=a != b)
-
-
-def _year_opt(m: re.Match[str], make: Callable[[int], tuple[date, date]]) -> _Token:
-    if m["y"]:
-        y = int(m["y"])
-        return _Token("span", 0, 0, lambda _y: make(y), True)
-    return _Token("span", 0, 0, make, False)
-
-
-_Y4 = r"(?P<y>\d{4})(?!\d)"
-_YY = r"(?:19|20|21)\d\d"
-_LIST = r"\s*(?:,|-|và)\s*"
-# Order matters: earlier (more specific) forms claim their characters first.
-_TOKEN_FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], _Token]]] = [
-    (re.compile(r"(?:ngày\s*)?(?<!\d)(?P<d>\d{1,2})\s*(?P<s>[/.\-])\s*(?P<m>\d{1,2})\s*(?P=s)\s*" + _Y4),
-     _tok_full_date),
-    (re.compile(r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*(?:năm|/|,\s*năm)\s*" + _Y4),
-     _tok_full_date),
-    (re.compile(r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})(?!\d)"), _tok_yearless_date),
-    (re.compile(r"(?:ngày\s*)?(?<![\d/.])(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})(?![\d/])"), _tok_yearless_date),
-    (re.compile(r"ngày\s*(?P<d>\d{1,2})(?!\s*(?:[/.\-]\s*\d|tháng\s*\d)|\d)"), _tok_dayonly),
-    (re.compile(r"(?P<n>\d{1,2}|ba|sáu|chín)\s*tháng\s*(?P<side>đầu|cuối)\s*năm(?:\s*" + _Y4 + ")?"),
-     _tok_part_year),
-    (re.compile(rf"quý\s*(?P<qs>{_NUM}(?:{_LIST}(?:quý\s*)?{_NUM})*)(?:\s*(?:/|năm)\s*{_Y4})?"),
-     _tok_quarters),
-    (re.compile(rf"tháng\s*(?P<ms>\d{{1,2}}(?!\d)(?:{_LIST}(?:tháng\s*)?\d{{1,2}}(?!\d))*)"
-                rf"(?:\s*(?:/|năm)\s*{_Y4})?(?!\d)"), _tok_months),
-    (re.compile(r"(?<![\d/.])(?P<ms>\d{1,2})\s*/\s*" + _Y4 + r"(?!/)"), _tok_months),
-    (re.compile(rf"(?:giai đoạn\s*)?(?:năm\s*)?(?<![\d/:.])(?P<a>{_YY})\s*(?:-|đến)\s*"
-                rf"(?:năm\s*)?(?P<b>{_YY})(?![\d/])"),
-     _tok_years),
-    (re.compile(rf"(?:năm\s*)?(?<![\d/:.])(?P<a>{_YY})(?![\d/])(?P<b>)"), _tok_years),
-]
-
-_QUALIFIER = re.compile(
-    r"(?:^|[\s(,;:])(trước|chậm nhất|muộn nhất|hạn chót|không muộn hơn|không quá|đến|tới|hạn)"
-    r"(?:\s*(?:là|vào|hết|ngày))*\s*$"
-)
-_JOINER = re.compile(r"^[\s,;()]*(?:và|hoặc)?[\s,;()]*$")
-
-
-def _tokens(s: str, plan_year: int) -> list[_Token]:
-    taken = [False] * len(s)
-    found: list[_Token] = []
-    for pattern, build in _TOKEN_FORMS:
-        for m in pattern.finditer(s):
-            if any(taken[m.start():m.end()]):
-                continue
-            tok = build(m)
-            tok.pos, tok.end = m.start(), m.end()
-            tok.span = tok.make(plan_year)  # validates yearless forms against the plan year
-            taken[m.start():m.end()] = [True] * (m.end() - m.start())
-            found.append(tok)
-    found.sort(key=lambda t: t.pos)
-    for i, tok in enumerate(found):
-        q = _QUALIFIER.search(s[max(0, tok.pos - 40):tok.pos])
-        if q:
-            tok.qual = "before" if q[1] == "trước" else "by"
-        elif i and _JOINER.match(s[found[i - 1].end:tok.pos]):
-            tok.qual = found[i - 1].qual  # "trước ngày 15/6 và 15/12": one qualifier, two dates
-    return found
-
-
-def _preceded_by(s: str, tok: _Token, word: str) -> bool:
-    return re.search(rf"(?:^|[\s(,;:]){word}\s*$", s[max(0, tok.pos - 20):tok.pos]) is not None
-
-
-def _due(tok: _Token, exclusive: bool) -> date:
-    lo, hi = tok.span
-    if tok.qual == "before":
-        return lo - timedelta(days=1) if exclusive else hi
-    return hi
-
-
-# -- phrase forms ------------------------------------------------------------------------
+# -- phrase words ------------------------------------------------------------------------
 
 _EVENT = re.compile(r"(?:^|[\s(,;:])(?:sau khi|kể từ khi|cho đến khi|đến khi|tới khi)\s*")
 _EXTERNAL = re.compile(
@@ -276,74 +93,185 @@ _ONWARD = re.compile(r"(?:và|cho|trong)\s*(?:các|những)\s*năm\s*(?:tiếp\s
 _PERIODIC = re.compile(r"(?:định|thường)\s*kỳ")
 _ADHOC = re.compile(r"đột\s*xuất")
 
+_EVERY = r"(?:hằng|hàng|mỗi|định kỳ)\s*"
 _UNIT_GUARD = r"(?!\s*(?:\d|[ivx]+(?!\w)))"
+_SIX = r"(?:0?6|sáu)"
 _CADENCE = [
-    ("monthly", re.compile(rf"(?:hằng|hàng|mỗi|định kỳ)\s*tháng{_UNIT_GUARD}")),
-    ("quarterly", re.compile(rf"(?:hằng|hàng|mỗi|định kỳ)\s*quý{_UNIT_GUARD}")),
-    ("semiannual", re.compile(r"(?:hằng|hàng|mỗi|định kỳ)\s*(?:6|sáu)\s*tháng(?!\s*(?:đầu|cuối))"
-                              r"|(?:6|sáu)\s*tháng\s*(?:một|1)\s*lần")),
-    ("yearly", re.compile(rf"(?:hằng|hàng|mỗi|định kỳ)\s*năm{_UNIT_GUARD}|thường niên")),
+    ("monthly", re.compile(rf"{_EVERY}tháng{_UNIT_GUARD}")),
+    ("quarterly", re.compile(rf"{_EVERY}quý{_UNIT_GUARD}")),
+    ("yearly", re.compile(rf"{_EVERY}năm{_UNIT_GUARD}|thường niên")),
 ]
-_UNIT = rf"(?:quý|(?:6|sáu)\s*tháng(?!\s*(?:đầu|cuối))|tháng|năm){_UNIT_GUARD}"
+# "định kỳ 06 tháng", "hằng 3 tháng", "6 tháng một lần": a cycle counted in months.
+_EVERY_N_MONTHS = re.compile(rf"{_EVERY}(?P<n>\d{{1,2}}|một|ba|sáu)\s*tháng(?!\s*(?:đầu|cuối))"
+                             r"|(?P<m>\d{1,2}|một|ba|sáu)\s*tháng\s*(?:một|1)\s*lần")
+_N_MONTHS = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "yearly"}
+_NUMBER_WORDS = {"một": 1, "ba": 3, "sáu": 6}
+_UNIT = rf"(?:quý|{_SIX}\s*tháng(?!\s*(?:đầu|cuối))|tháng|năm){_UNIT_GUARD}"
 _CADENCE_LIST = re.compile(rf"(?:^|\s)theo\s*(?:định kỳ\s*)?({_UNIT}(?:\s*(?:,|và|/)\s*{_UNIT})*)")
 _UNIT_FREQ = {"quý": "quarterly", "tháng": "monthly", "năm": "yearly"}
+_CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
 
 
 def _cadence(s: str) -> str | None:
     freqs = {freq for freq, pattern in _CADENCE if pattern.search(s)}
+    for m in _EVERY_N_MONTHS.finditer(s):
+        n = m["n"] or m["m"]
+        if freq := _N_MONTHS.get(_NUMBER_WORDS.get(n) or int(n)):
+            freqs.add(freq)
     for m in _CADENCE_LIST.finditer(s):
-        for unit in re.findall(r"(?:6|sáu)\s*tháng|quý|tháng|năm", m[1]):
+        for unit in re.findall(rf"{_SIX}\s*tháng|quý|tháng|năm", m[1]):
             freqs.add(_UNIT_FREQ.get(unit, "semiannual"))
     # A report cadence list ("theo quý, 6 tháng, năm") is driven by its shortest cycle.
     return min(freqs, key=FREQS.index) if freqs else None
 
 
-_CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
+# -- one phrase being read ---------------------------------------------------------------
 
 
-def _occurrences(
-    freq: str, s: str, tokens: list[_Token], lo: date, hi: date, exclusive: bool
-) -> tuple[date, ...]:
-    days = [t for t in tokens if t.kind == "day"]
-    out: set[date] = set()
+@dataclass(frozen=True)
+class _Phrase:
+    text: str           # as given
+    shown: str          # cleaned, case kept: event names and labels are cut from it
+    s: str              # folded, citations blanked; the same length as `shown`
+    tokens: list[Token]
+    lo: date            # the plan period
+    hi: date
+    exclusive: bool     # "trước 15/10" ends on 14/10
+    from_tok: Token | None
 
-    def shift(tok: _Token, day: date) -> date:
-        return day - timedelta(days=1) if tok.qual == "before" and exclusive else day
+    def spec(self, kind: str, **fields) -> DueSpec:
+        return DueSpec(self.text, kind, **fields)
 
-    if days:
-        for t in days:
-            if t.year_given:
-                out.add(shift(t, t.span[0]))
-                continue
-            d, m = t.parts
-            for y in range(lo.year, hi.year + 1):
-                if d <= calendar.monthrange(y, m)[1]:
-                    out.add(shift(t, date(y, m, d)))
-    else:
-        dayonly = next((t for t in tokens if t.kind == "dayonly"), None)
+    def label(self, tok: Token) -> str | None:
+        return label_after(self.shown, tok, self.tokens)
+
+
+def _read(text: str, plan_year: int, plan_period: Span | None, exclusive: bool) -> _Phrase:
+    check_year(plan_year, "năm kế hoạch", "plan year")
+    lo, hi = plan_period or (date(plan_year, 1, 1), date(plan_year, 12, 31))
+    if lo > hi:
+        raise Invalid("kỳ kế hoạch kết thúc trước khi bắt đầu", "plan period ends before it starts")
+    shown = clean(text)
+    s = canon(shown)
+    if len(s) != len(shown):
+        shown = s  # exotic case folding changed lengths; event text falls back to folded form
+    s = blank_citations(s)
+    if not s.strip():
+        raise Invalid("thời hạn để trống", "empty deadline text")
+    found = tokens(s, plan_year)
+    from_tok = next((t for t in found if preceded_by(s, t, "từ")), None)
+    return _Phrase(text, shown, s, found, lo, hi, exclusive, from_tok)
+
+
+# -- phrase families, tried in order -----------------------------------------------------
+
+
+def _event(p: _Phrase) -> DueSpec | None:
+    ev = _EVENT.search(p.s)
+    if ev is None:
+        return None
+    event = p.shown[ev.end():].strip(" ,.;:()") or None
+    if event is None:
+        raise Invalid("cụm “sau khi/đến khi” không nêu sự việc nào", "event phrase names no event")
+    start = p.from_tok.span[0] if p.from_tok and p.from_tok.pos < ev.start() else None
+    return p.spec("event", start=start, event=event)
+
+
+def _external(p: _Phrase) -> DueSpec | None:
+    if not _EXTERNAL.search(p.s):
+        return None
+    dated = [t for t in p.tokens if t.kind == "day" or (t.qual and t.kind == "span")]
+    due = due_of(dated[0], dated[0].span, p.exclusive) if len(dated) == 1 else None
+    return p.spec("external", due=due, reason="thời hạn theo kế hoạch, lộ trình hoặc hướng dẫn của nơi khác "
+                                              "(set by an external plan or schedule)")
+
+
+def _continuous(p: _Phrase) -> DueSpec | None:
+    """Ongoing work; a date stated beside it ("trước 15/10/2025 và thường xuyên") is kept as well."""
+    if not _CONTINUOUS.search(p.s):
+        return None
+    start = p.from_tok.span[0] if p.from_tok else None
+    if any(t is not p.from_tok and (t.kind == "day" or t.qual) for t in p.tokens):
+        for family in (_recurring, _range_period, _dated):
+            if (spec := family(p)) is not None:
+                if spec.kind == "date" and start is not None and start <= spec.due:
+                    spec = dataclasses.replace(spec, kind="period", start=start)
+                return dataclasses.replace(spec, open_ended=True)
+    return p.spec("continuous", start=start)
+
+
+def _weekly(p: _Phrase) -> DueSpec | None:
+    if _WEEKLY.search(p.s):
+        raise Invalid("chưa hỗ trợ chu kỳ hằng tuần", "weekly cadence is not supported")
+    return None
+
+
+def _onward(p: _Phrase) -> DueSpec | None:
+    if not _ONWARD.search(p.s):
+        return None
+    first = next((t for t in p.tokens if t.kind != "dayonly"), None)
+    return p.spec("continuous", start=first.span[0] if first else None, open_ended=True)
+
+
+def _recurring(p: _Phrase) -> DueSpec | None:
+    freq = _cadence(p.s)
+    if freq is None:
+        return None
+    due_days = _cycle_days(freq, p)
+    occ = tuple(sorted(due_days))
+    labels = tuple(due_days[d] for d in occ) if any(due_days.values()) else ()
+    return p.spec("recurring", start=p.lo, due=occ[-1] if occ else None,
+                  recurrence=Recurrence(freq, occ, labels=labels))
+
+
+def _cycle_days(freq: str, p: _Phrase) -> dict[date, str | None]:
+    """Due days (with their labels) of a cadence inside the plan period."""
+    days = [t for t in p.tokens if t.kind == "day"]
+    out: dict[date, str | None] = {}
+
+    def shift(tok: Token, day: date) -> date:
+        return day - timedelta(days=1) if tok.qual == "before" and p.exclusive else day
+
+    for t in days:
+        if t.year_given:
+            out.setdefault(shift(t, t.span[0]), p.label(t))
+            continue
+        d, m = t.parts
+        for y in range(p.lo.year, p.hi.year + 1):
+            if d <= calendar.monthrange(y, m)[1]:
+                out.setdefault(shift(t, date(y, m, d)), p.label(t))
+    if not days:
+        dayonly = next((t for t in p.tokens if t.kind == "dayonly"), None)
         step = _CYCLE_MONTHS[freq]
         # "tháng đầu quý" anchors on the first month of the cycle; the default is its last.
-        back = step - 1 if re.search(r"tháng\s*đầu", s) else 0
-        for y in range(lo.year, hi.year + 1):
+        back = step - 1 if re.search(r"tháng\s*đầu", p.s) else 0
+        for y in range(p.lo.year, p.hi.year + 1):
             for cycle_end in range(step, 13, step):
                 month = cycle_end - back
                 last = calendar.monthrange(y, month)[1]
-                if dayonly is None:
-                    out.add(date(y, month, last))
-                else:
-                    out.add(shift(dayonly, date(y, month, min(dayonly.parts[0], last))))
-    return tuple(sorted(d for d in out if lo <= d <= hi))
+                day = date(y, month, last) if dayonly is None else \
+                    shift(dayonly, date(y, month, min(dayonly.parts[0], last)))
+                out.setdefault(day, None)
+    return {d: label for d, label in out.items() if p.lo <= d <= p.hi}
 
 
-def _narrowest_or_hull(spans: list[tuple[date, date]]) -> tuple[date, date]:
-    inner = min(spans, key=lambda p: p[1] - p[0])
-    if all(a <= inner[0] and inner[1] <= b for a, b in spans):
-        return inner  # "Kế hoạch năm 2024, trong tháng 01/2024": the month is the deadline
-    return min(a for a, _ in spans), max(b for _, b in spans)
+def _range_period(p: _Phrase) -> DueSpec | None:
+    rng = _range(p.s, p.tokens)
+    return p.spec("period", start=rng[0], due=rng[1]) if rng else None
 
 
-def _range(s: str, tokens: list[_Token]) -> tuple[date, date] | None:
-    spans = [t for t in tokens if t.kind != "dayonly"]
+def _range_or_from(p: _Phrase) -> DueSpec | None:
+    if spec := _range_period(p):
+        return spec
+    if p.from_tok is None:
+        return None
+    if p.from_tok.ranged:
+        return p.spec("period", start=p.from_tok.span[0], due=p.from_tok.span[1])
+    return p.spec("continuous", start=p.from_tok.span[0])
+
+
+def _range(s: str, found: list[Token]) -> Span | None:
+    spans = [t for t in found if t.kind != "dayonly"]
     for a, b in zip(spans, spans[1:]):
         if a.qual or not re.fullmatch(r"\s*(?:đến|tới|-)\s*(?:hết\s*)?", s[a.end:b.pos]):
             continue
@@ -353,9 +281,89 @@ def _range(s: str, tokens: list[_Token]) -> tuple[date, date] | None:
             if first[0] > b.span[1]:  # "từ tháng 12 đến tháng 2/2025" starts the year before
                 first = a.make(b.span[1].year - 1)
         if first[0] > b.span[1]:
-            raise _Invalid("range ends before it starts")
+            raise Invalid("khoảng thời gian kết thúc trước khi bắt đầu", "range ends before it starts")
         return first[0], b.span[1]
     return None
+
+
+def _dated(p: _Phrase) -> DueSpec | None:
+    """One due day, or one occurrence per due day listed ("trước 18/6 (...) và trước 18/12 (...)")."""
+    qualified = [t for t in p.tokens if t.qual and t.kind != "dayonly"]
+    days = qualified or [t for t in p.tokens if t.kind == "day"]
+    if not days:
+        return None
+    items = [(None, due_of(t, piece, p.exclusive), p.label(t)) for t in days for piece in t.pieces]
+    if len({due for _, due, _ in items}) == 1:
+        return p.spec("date", due=items[0][1])
+    return _listed(p, items)
+
+
+def _periodic_unstated(p: _Phrase) -> DueSpec | None:
+    if _PERIODIC.search(p.s):
+        raise Invalid("định kỳ nhưng không nêu chu kỳ hay ngày", "periodic, no cadence or date stated")
+    return None
+
+
+def _spans(p: _Phrase) -> DueSpec | None:
+    """One span, the narrowest that the others contain, or one occurrence per span listed."""
+    spans = [t for t in p.tokens if t.kind == "span"]
+    if not spans:
+        return None
+    inner = min(spans, key=lambda t: t.span[1] - t.span[0])
+    if all(t.span[0] <= inner.span[0] and inner.span[1] <= t.span[1] for t in spans):
+        chosen = [inner]  # "Kế hoạch năm 2024, trong tháng 01/2024": the month is the deadline
+    elif all(joined(p.s, a, b) for a, b in zip(spans, spans[1:])):
+        chosen = spans  # "Quý I/2024 và Quý III/2024"
+    else:
+        return p.spec("period", start=min(t.span[0] for t in spans), due=max(t.span[1] for t in spans))
+    items = _merged([(piece, p.label(t) if len(t.pieces) == 1 else None) for t in chosen for piece in t.pieces])
+    if len(items) == 1:
+        return p.spec("period", start=items[0][0][0], due=items[0][0][1])
+    return _listed(p, [(start, due, label) for (start, due), label in items])
+
+
+def _merged(items: list[tuple[Span, str | None]]) -> list[tuple[Span, str | None]]:
+    """Spans sorted, those that touch or overlap joined: "Quý I và Quý II" is one half-year."""
+    out: list[tuple[Span, str | None]] = []
+    for (lo, hi), label in sorted(items, key=lambda item: item[0]):
+        if out and lo <= out[-1][0][1] + timedelta(days=1):
+            (first, last), _ = out[-1]
+            out[-1] = ((first, max(last, hi)), None)
+        else:
+            out.append(((lo, hi), label))
+    return out
+
+
+def _listed(p: _Phrase, items: list[tuple[date | None, date, str | None]]) -> DueSpec:
+    """A recurring spec whose occurrences are the items a phrase lists, as stated."""
+    by_due: dict[date, tuple[date | None, str | None]] = {}
+    for start, due, label in items:
+        by_due.setdefault(due, (start, label))
+    occ = tuple(sorted(by_due))
+    starts = tuple(by_due[d][0] for d in occ)
+    labels = tuple(by_due[d][1] for d in occ)
+    first = min([p.lo, *occ, *(d for d in starts if d)])
+    rec = Recurrence("listed", occ, starts if any(starts) else (), labels if any(labels) else ())
+    return p.spec("recurring", start=first, due=occ[-1], recurrence=rec)
+
+
+def _dayonly(p: _Phrase) -> DueSpec | None:
+    if p.tokens:  # only "ngày 20"-like tokens are left by now
+        day = p.tokens[0].parts[0]
+        raise Invalid(f"có ngày {day} nhưng không nêu tháng", f"day {day} stated without a month")
+    return None
+
+
+def _adhoc(p: _Phrase) -> DueSpec | None:
+    if _ADHOC.search(p.s):
+        raise Invalid("đột xuất, không nêu ngày", "ad hoc, no date stated")
+    return None
+
+
+_FAMILIES: tuple[Callable[[_Phrase], DueSpec | None], ...] = (
+    _event, _external, _continuous, _weekly, _onward, _recurring, _range_or_from, _dated,
+    _periodic_unstated, _spans, _dayonly, _adhoc,
+)
 
 
 def parse_deadline(
@@ -366,77 +374,16 @@ def parse_deadline(
     before_is_exclusive: bool = True,
 ) -> DueSpec:
     """Read a Vietnamese deadline phrase; never raises, unreadable -> kind "unknown" with a reason."""
+    if not isinstance(text, str):
+        return DueSpec(str(text), "unknown", reason="thời hạn không phải là văn bản (deadline is not text)")
     try:
-        return _parse(text, plan_year, plan_period, before_is_exclusive)
-    except _Invalid as exc:
+        phrase = _read(text, plan_year, plan_period, before_is_exclusive)
+        for family in _FAMILIES:
+            if (spec := family(phrase)) is not None:
+                return spec
+        raise Invalid("không nhận ra ngày hay khoảng thời gian nào", "no date or time phrase recognised")
+    except Invalid as exc:
         return DueSpec(text, "unknown", reason=str(exc))
     except Exception as exc:  # a single odd cell must never abort a whole plan import
-        return DueSpec(text, "unknown", reason=f"internal error: {type(exc).__name__}: {exc}")
-
-
-def _parse(text: str, plan_year: int, plan_period: tuple[date, date] | None, exclusive: bool) -> DueSpec:
-    if not isinstance(text, str):
-        return DueSpec(str(text), "unknown", reason="deadline is not text")
-    if not _MIN_YEAR <= plan_year <= _MAX_YEAR:
-        raise _Invalid(f"plan year {plan_year} is outside the supported range")
-    lo, hi = plan_period or (date(plan_year, 1, 1), date(plan_year, 12, 31))
-    if lo > hi:
-        raise _Invalid("plan period ends before it starts")
-
-    shown = _clean(text)
-    s = _canon(shown)
-    if len(s) != len(shown):
-        shown = s  # exotic case folding changed lengths; event text falls back to folded form
-    s = _blank(s, _CITATION)
-    if not s.strip():
-        raise _Invalid("empty deadline text")
-    tokens = _tokens(s, plan_year)
-    spec = functools.partial(DueSpec, text)
-    from_tok = next((t for t in tokens if _preceded_by(s, t, "từ")), None)
-
-    if ev := _EVENT.search(s):
-        event = shown[ev.end():].strip(" ,.;:()") or None
-        if event is None:
-            raise _Invalid("event phrase names no event")
-        start = from_tok.span[0] if from_tok and from_tok.pos < ev.start() else None
-        return spec("event", start=start, event=event)
-    if _EXTERNAL.search(s):
-        dated = [t for t in tokens if t.kind == "day" or (t.qual and t.kind == "span")]
-        due = _due(dated[0], exclusive) if len(dated) == 1 else None
-        return spec("external", due=due, reason="set by an external plan or schedule")
-    if _CONTINUOUS.search(s):
-        return spec("continuous", start=from_tok.span[0] if from_tok else None)
-    if _WEEKLY.search(s):
-        raise _Invalid("weekly cadence is not supported")
-    if _ONWARD.search(s):
-        first = next((t for t in tokens if t.kind != "dayonly"), None)
-        return spec("continuous", start=first.span[0] if first else None, open_ended=True)
-    if freq := _cadence(s):
-        occ = _occurrences(freq, s, tokens, lo, hi, exclusive)
-        return spec("recurring", start=lo, due=occ[-1] if occ else None, recurrence=Recurrence(freq, occ))
-
-    if rng := _range(s, tokens):
-        return spec("period", start=rng[0], due=rng[1])
-    if from_tok:
-        if from_tok.ranged:
-            return spec("period", start=from_tok.span[0], due=from_tok.span[1])
-        return spec("continuous", start=from_tok.span[0])
-
-    qualified = [t for t in tokens if t.qual and t.kind != "dayonly"]
-    days = qualified or [t for t in tokens if t.kind == "day"]
-    if days:
-        dues = sorted({_due(t, exclusive) for t in days})
-        if len(dues) > 1:
-            raise _Invalid("several due dates without a cadence: " + ", ".join(d.isoformat() for d in dues))
-        return spec("date", due=dues[0])
-    if _PERIODIC.search(s):
-        raise _Invalid("periodic, no cadence or date stated")
-    spans = [t.span for t in tokens if t.kind == "span"]
-    if spans:
-        start, due = _narrowest_or_hull(spans)
-        return spec("period", start=start, due=due)
-    if tokens:
-        raise _Invalid(f"day {tokens[0].parts[0]} stated without a month")
-    if _ADHOC.search(s):
-        raise _Invalid("ad hoc (đột xuất), no date stated")
-    raise _Invalid("no date or time phrase recognised")
+        detail = f"{type(exc).__name__}: {exc}"
+        return DueSpec(text, "unknown", reason=f"lỗi nội bộ khi đọc thời hạn: {detail} (internal error: {detail})")

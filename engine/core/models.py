@@ -13,21 +13,9 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Uniqu
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-DOMAINS: dict[str, str] = {
-    "direction": "Công tác chỉ đạo, điều hành",
-    "institutions": "Cải cách thể chế",
-    "procedures": "Cải cách thủ tục hành chính",
-    "organization": "Cải cách tổ chức bộ máy",
-    "civil_service": "Cải cách chế độ công vụ",
-    "public_finance": "Cải cách tài chính công",
-    "digital_government": "Xây dựng chính quyền điện tử, chính quyền số",
-    "other": "Khác",
-}
-ROLES = ("officer", "supervisor", "admin", "chairman")
-TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
-DUE_KINDS = ("date", "period", "recurring", "continuous", "external", "event", "unknown")
-TASK_KINDS = ("task", "report")
-UNIT_KINDS = ("office", "group", "external")
+from engine.core.cchc import Domain
+from engine.core.vocabulary import (DueKind, ExtensionStatus, NotificationStatus, TaskStatus,
+                                    TaskType, UnitKind)
 
 
 class UTCDateTime(TypeDecorator):
@@ -91,7 +79,7 @@ class Unit(SQLModel, table=True):
     parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
     # office: a unit of the commune; group: "all units" and the like; external: a body outside
     # the commune that plans name as a recipient (UBND huyện, Sở Nội vụ).
-    kind: str = "office"
+    kind: str = UnitKind.OFFICE
     verified: bool = True
 
 
@@ -102,11 +90,14 @@ class Person(SQLModel, table=True):
     code: str = Field(unique=True, index=True)
     name: str
     unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
-    roles: list[str] = _json()
+    roles: list[str] = _json()                    # engine.core.vocabulary.Role
     email: Optional[str] = None
     telegram: Optional[str] = None
     locale: str = "vi"
     active: bool = True
+    # What a leader is in charge of (org.yaml `oversees:`): {"domains": [...], "units": [unit codes]}.
+    # Nullable so the column is added in place to existing databases (engine/infra/db.py).
+    oversees: Optional[dict[str, list[str]]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Set when a channel refused the contact for good (bot blocked, address rejected).
     email_broken: Optional[str] = None
     telegram_broken: Optional[str] = None
@@ -123,8 +114,8 @@ class Task(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     ref: str
-    kind: str = "task"
-    domain: str = "other"
+    kind: str = TaskType.TASK
+    domain: str = Domain.OTHER
     title: str
     product: Optional[str] = None
     lead_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
@@ -132,7 +123,7 @@ class Task(SQLModel, table=True):
     recipient: Optional[str] = None
     assignee_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
     deadline: Optional[str] = None
-    due_kind: str = "unknown"
+    due_kind: str = DueKind.UNKNOWN
     start: Optional[date] = None
     due: Optional[date] = None
     # The due date the plan itself gives; `due` may differ after an extension (gia hạn).
@@ -140,7 +131,7 @@ class Task(SQLModel, table=True):
     open_ended: bool = False
     event_text: Optional[str] = None
     deadline_reason: Optional[str] = None
-    status: str = "open"
+    status: str = TaskStatus.OPEN
     done_at: Optional[datetime] = _moment(nullable=True)
     parent_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True)
     source_file: Optional[str] = None
@@ -193,9 +184,6 @@ class Timer(SQLModel, table=True):
     fire_at: datetime = _moment(nullable=False, index=True)  # moved into the send window
 
 
-NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped", "suppressed", "no_contact", "no_recipient")
-
-
 class Notification(SQLModel, table=True):
     """The outbox: one message to one person on one channel, written before anything is sent.
 
@@ -217,11 +205,11 @@ class Notification(SQLModel, table=True):
     recipient: str                                # person code, or "-" when nobody could be found
     person_id: Optional[int] = Field(default=None, foreign_key="person.id")
     role: str                                     # how the rule named them: assignee, role:chairman ...
-    channel: str
+    channel: str                                  # engine.core.vocabulary.Channel
     template: str
     urgent: bool = False
     require_ack: bool = False
-    status: str = "pending"
+    status: str = NotificationStatus.PENDING
     ruleset_version: str
     created_at: datetime = _moment(nullable=False)
     # Delivery (engine/delivery/dispatch.py): a lease while one worker sends it, attempts and the outcome.
@@ -233,6 +221,10 @@ class Notification(SQLModel, table=True):
     message_key: Optional[str] = None     # the message (or digest) it went out in
     provider_id: Optional[str] = None     # SMTP Message-ID / Telegram message id
     last_error: Optional[str] = None
+    # Why it was not sent (skipped, not_configured ...), in words an admin reads.
+    reason: Optional[str] = None
+    # Several notifications of one task to one person in one sweep: the one it was merged into.
+    merged_into: Optional[int] = None
     # The Telegram message (chat + message id) it went out in, for editing after an action.
     # No foreign key: the column is added in place to existing databases (engine/infra/db.py).
     telegram_message_id: Optional[int] = None
@@ -314,7 +306,7 @@ class ExtensionRequest(SQLModel, table=True):
     old_due: Optional[date] = None
     new_due: date
     reason: str
-    status: str = "pending"                 # pending | approved | refused | stale
+    status: str = ExtensionStatus.PENDING
     created_at: datetime = _moment(nullable=False)
     decided_at: Optional[datetime] = _moment(nullable=True)
     decided_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
@@ -330,7 +322,7 @@ class BotDialog(SQLModel, table=True):
 
     chat_id: str = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id")
-    kind: str                               # done_note | extend_date | extend_reason
+    kind: str                               # engine.core.vocabulary.DialogKind
     task_id: int = Field(foreign_key="task.id")
     notification_id: Optional[int] = Field(default=None, foreign_key="notification.id")
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -15,8 +15,12 @@ from sqlmodel import Session, select
 
 from engine.infra import yamlfile
 from engine.infra.errors import FileError, FileErrors
-from engine.core.models import ROLES, UNIT_KINDS, Event, Person, Task, TelegramLink, Unit
+from engine.core.models import Person, Task, TelegramLink, Unit
 from engine.core.names import match_key, nfc, slug
+from engine.core.orgtree import is_chairman
+from engine.core.oversees import Oversees, check_oversees
+from engine.core.vocabulary import DueKind, Role, TaskStatus, UnitKind
+from engine.core.workflow import Actor, record
 
 
 class _Strict(BaseModel):
@@ -29,13 +33,13 @@ class UnitEntry(_Strict):
     aliases: list[str] = Field(default_factory=list)
     head: Optional[str] = None
     parent: Optional[str] = None
-    kind: str = "office"
+    kind: str = UnitKind.OFFICE.value
 
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: str) -> str:
-        if value not in UNIT_KINDS:
-            raise ValueError(f"must be one of {', '.join(UNIT_KINDS)}")
+        if not UnitKind.has(value):
+            raise ValueError(f"must be one of {UnitKind.listing()}")
         return value
 
 
@@ -43,18 +47,19 @@ class PersonEntry(_Strict):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     unit: Optional[str] = None
-    roles: list[str] = Field(default_factory=lambda: ["officer"])
+    roles: list[str] = Field(default_factory=lambda: [Role.OFFICER.value])
     email: Optional[str] = None
     telegram: Optional[str] = None
     locale: str = "vi"
     active: bool = True
+    oversees: Optional[Oversees] = None     # what a leader is in charge of (engine.core.oversees)
 
     @field_validator("roles")
     @classmethod
     def _roles(cls, value: list[str]) -> list[str]:
-        unknown = [r for r in value if r not in ROLES]
+        unknown = [r for r in value if not Role.has(r)]
         if unknown:
-            raise ValueError(f"unknown role {unknown[0]!r}; roles are {', '.join(ROLES)}")
+            raise ValueError(f"unknown role {unknown[0]!r}; roles are {Role.listing()}")
         return value
 
     @field_validator("email")
@@ -104,7 +109,7 @@ def read_org(path: str | Path) -> OrgFile:
         if person.unit is not None and person.unit not in unit_ids:
             errors.append(doc.error(("people", i, "unit"), f"unknown unit {person.unit!r}",
                                     "use the id of a unit listed under units:"))
-        if "chairman" in person.roles and person.active:
+        if is_chairman(person) and person.active:
             chairmen.append(i)
     if len(chairmen) > 1:
         errors.append(doc.error(("people", chairmen[1], "roles"),
@@ -115,6 +120,7 @@ def read_org(path: str | Path) -> OrgFile:
                                     "use the id of a person listed under people:"))
         if unit.parent is not None and unit.parent not in unit_ids:
             errors.append(doc.error(("units", i, "parent"), f"unknown unit {unit.parent!r}"))
+    errors.extend(check_oversees(doc, org.people, org.units))
     if errors:
         raise FileErrors(errors)
     return org
@@ -136,9 +142,23 @@ class OrgLoadReport:
 def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> OrgLoadReport:
     """Make the database's units and people match the org file (one transaction, the caller's)."""
     report = OrgLoadReport()
+    units = _load_units(session, org.units, report)
+    people = _load_people(session, org.people, units, report)
+    _link_units(org.units, units, people, report)
+    _retire_unlisted(session, units, people, report)
+    # A chat written in org.yaml wins over a bot link: end those links, with an event.
+    from engine.chat.linking import reconcile
+    reconcile(session, now)
+    if report.changed():
+        record(session, "org_loaded", Actor(actor, "cli"), now, data={k: v for k, v in vars(report).items() if v})
+    return report
+
+
+def _load_units(session: Session, entries: list[UnitEntry], report: OrgLoadReport) -> dict[str, Unit]:
+    """Create or update each listed unit (heads and parents come later); flushed, so all have ids."""
     directory = UnitDirectory(session)
     units: dict[str, Unit] = {}
-    for entry in org.units:
+    for entry in entries:
         unit = session.exec(select(Unit).where(Unit.code == entry.id)).first()
         if unit is None:
             # A unit a plan created before the org file knew it: adopt it rather than duplicate.
@@ -146,44 +166,58 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
                          if (u := directory.find(n)) is not None and not u.verified), None)
         values = {"code": entry.id, "name": nfc(entry.name), "kind": entry.kind, "verified": True,
                   "aliases": [nfc(a) for a in entry.aliases]}
-        if unit is None:
-            unit = Unit(**values)
-            session.add(unit)
-            report.units_created.append(entry.id)
-        elif _assign(unit, values):
-            report.units_updated.append(entry.id)
-        units[entry.id] = unit
+        units[entry.id] = _upsert(session, unit, Unit, values, report.units_created, report.units_updated)
     session.flush()
+    return units
+
+
+def _load_people(session: Session, entries: list[PersonEntry], units: dict[str, Unit],
+                 report: OrgLoadReport) -> dict[str, Person]:
+    """Create or update each listed person; flushed, so all have ids."""
     # A chat linked through the bot stays when org.yaml leaves `telegram:` empty (engine.chat.linking).
     linked = dict(session.exec(select(TelegramLink.person_id, TelegramLink.chat_id)
                                .where(TelegramLink.unlinked_at == None)).all())  # noqa: E711
     people: dict[str, Person] = {}
-    for entry in org.people:
+    for entry in entries:
         person = session.exec(select(Person).where(Person.code == entry.id)).first()
-        telegram = entry.telegram or (linked.get(person.id) if person is not None else None)
-        values = {"code": entry.id, "name": nfc(entry.name), "roles": list(entry.roles),
-                  "unit_id": units[entry.unit].id if entry.unit else None, "email": entry.email,
-                  "telegram": telegram, "locale": entry.locale, "active": entry.active}
-        if person is not None:
-            # A changed address is a new chance: forget that the old one was refused.
-            if person.email != entry.email:
-                values["email_broken"] = None
-            if person.telegram != telegram:
-                values["telegram_broken"] = None
-        if person is None:
-            person = Person(**values)
-            session.add(person)
-            report.people_created.append(entry.id)
-        elif _assign(person, values):
-            report.people_updated.append(entry.id)
-        people[entry.id] = person
+        values = _person_values(entry, person, units, linked)
+        people[entry.id] = _upsert(session, person, Person, values, report.people_created,
+                                   report.people_updated)
     session.flush()
-    for entry in org.units:
+    return people
+
+
+def _person_values(entry: PersonEntry, person: Person | None, units: dict[str, Unit],
+                   linked: dict[int, str]) -> dict[str, Any]:
+    """The columns a person row should hold for its org file entry."""
+    telegram = entry.telegram or (linked.get(person.id) if person is not None else None)
+    values = {"code": entry.id, "name": nfc(entry.name), "roles": list(entry.roles),
+              "unit_id": units[entry.unit].id if entry.unit else None, "email": entry.email,
+              "telegram": telegram, "locale": entry.locale, "active": entry.active,
+              "oversees": entry.oversees.stored() if entry.oversees else None}
+    if person is not None:
+        # A changed address is a new chance: forget that the old one was refused.
+        if person.email != entry.email:
+            values["email_broken"] = None
+        if person.telegram != telegram:
+            values["telegram_broken"] = None
+    return values
+
+
+def _link_units(entries: list[UnitEntry], units: dict[str, Unit], people: dict[str, Person],
+                report: OrgLoadReport) -> None:
+    """Heads and parents, once every unit and person has an id."""
+    for entry in entries:
         links = {"head_id": people[entry.head].id if entry.head else None,
                  "parent_id": units[entry.parent].id if entry.parent else None}
         if _assign(units[entry.id], links) and entry.id not in report.units_created:
             if entry.id not in report.units_updated:
                 report.units_updated.append(entry.id)
+
+
+def _retire_unlisted(session: Session, units: dict[str, Unit], people: dict[str, Person],
+                     report: OrgLoadReport) -> None:
+    """People the file no longer lists become inactive; units become unverified."""
     for person in session.exec(select(Person).where(Person.active == True)):  # noqa: E712
         if person.code not in people:
             person.active = False
@@ -193,13 +227,18 @@ def load_org(session: Session, org: OrgFile, now, actor: str = "org.yaml") -> Or
             # Tasks still point at it, so it stays, but as a name the org file no longer vouches for.
             unit.verified = False
             report.units_unlisted.append(unit.code)
-    # A chat written in org.yaml wins over a bot link: end those links, with an event.
-    from engine.chat.linking import reconcile
-    reconcile(session, now)
-    if report.changed():
-        session.add(Event(at=now, actor=actor, channel="cli", kind="org_loaded",
-                          data={k: v for k, v in vars(report).items() if v}))
-    return report
+
+
+def _upsert(session: Session, row: Any, model: type, values: dict[str, Any], created: list[str],
+            updated: list[str]) -> Any:
+    """`row` brought to `values`, or a new `model` row when there is none; the code lands in a list."""
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        created.append(values["code"])
+    elif _assign(row, values):
+        updated.append(values["code"])
+    return row
 
 
 def mark_contact_broken(session: Session, person: Person, channel: str, error: str, now, actor: str,
@@ -207,17 +246,8 @@ def mark_contact_broken(session: Session, person: Person, channel: str, error: s
     """A channel refused this person's contact for good: stop using it and tell admins (an event)."""
     setattr(person, f"{channel}_broken", error[:500])
     session.add(person)
-    session.add(Event(at=now, actor=actor, channel=via, kind="contact_broken",
-                      data={"person": person.code, "channel": channel, "error": error[:500]}))
-
-
-def tree_root(parents: dict[int, int | None], unit_id: int) -> int:
-    """The top of a unit's tree (its commune, in a database holding several); cycles stop the walk."""
-    seen = set()
-    while parents.get(unit_id) and parents[unit_id] in parents and unit_id not in seen:
-        seen.add(unit_id)
-        unit_id = parents[unit_id]
-    return unit_id
+    record(session, "contact_broken", Actor(actor, via), now,
+           data={"person": person.code, "channel": channel, "error": error[:500]})
 
 
 def _assign(row: Any, values: dict[str, Any]) -> bool:
@@ -282,13 +312,13 @@ def check_org(session: Session) -> OrgProblems:
     people = session.exec(select(Person).where(Person.active == True).order_by(Person.code)).all()  # noqa: E712
     no_contact = [{"code": p.code, "name": p.name} for p in people if not p.email and not p.telegram]
     headless = [{"code": u.code, "name": u.name} for u in session.exec(
-        select(Unit).where(Unit.verified == True, Unit.kind == "office", Unit.head_id == None)  # noqa: E711,E712
+        select(Unit).where(Unit.verified == True, Unit.kind == UnitKind.OFFICE, Unit.head_id == None)  # noqa: E711,E712
         .order_by(Unit.code))]
     unknown = [{"id": t.id, "ref": t.ref, "plan_id": t.plan_id, "deadline": t.deadline,
                 "reason": t.deadline_reason}
-               for t in session.exec(select(Task).where(Task.due_kind == "unknown",
-                                                        Task.status != "cancelled").order_by(Task.id))]
+               for t in session.exec(select(Task).where(Task.due_kind == DueKind.UNKNOWN,
+                                                        Task.status != TaskStatus.CANCELLED).order_by(Task.id))]
     broken = [{"code": p.code, "name": p.name, "channel": ch, "error": getattr(p, f"{ch}_broken")}
               for p in people for ch in ("email", "telegram") if getattr(p, f"{ch}_broken")]
     return OrgProblems(unverified, no_contact, headless,
-                       not any("chairman" in p.roles for p in people), unknown, broken)
+                       not any(is_chairman(p) for p in people), unknown, broken)

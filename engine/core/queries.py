@@ -10,9 +10,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from engine.infra.errors import DondocError
-from engine.core.models import DOMAINS, Event, Person, Plan, Task, Unit
+from engine.core.cchc import DOMAINS
+from engine.core.models import Event, Person, Plan, Task, Unit
 from engine.core.names import match_key
 from engine.core.org import UnitDirectory
+from engine.core.vocabulary import TaskStatus
 from engine.core.workflow import STATES, Classification, classify
 
 
@@ -39,14 +41,14 @@ def find_plan(session: Session, ident: str) -> Plan:
     for plan in plans:
         if ident == str(plan.id) or ident == plan.key or (plan.code and match_key(plan.code) == match_key(ident)):
             return plan
-    raise DondocError(f"no plan {ident!r} (see `dondoc plan list`)")
+    raise DondocError(f"không có kế hoạch {ident!r} / no plan {ident!r} (xem / see `dondoc plan list`)")
 
 
 def find_unit(session: Session, ident: str) -> Unit:
     """A unit by code, name or alias."""
     unit = UnitDirectory(session).find(ident)
     if unit is None:
-        raise DondocError(f"no unit {ident!r} (see config/org.yaml)")
+        raise DondocError(f"không có đơn vị {ident!r} / no unit {ident!r} (xem / see config/org.yaml)")
     return unit
 
 
@@ -54,16 +56,16 @@ def find_person(session: Session, ident: str) -> Person:
     """An active person by id."""
     person = session.exec(select(Person).where(Person.code == ident)).first()
     if person is None:
-        raise DondocError(f"no person {ident!r} (see config/org.yaml)")
+        raise DondocError(f"không có người {ident!r} / no person {ident!r} (xem / see config/org.yaml)")
     if not person.active:
-        raise DondocError(f"person {ident!r} is not active")
+        raise DondocError(f"{ident!r} không còn làm việc / person {ident!r} is not active")
     return person
 
 
 def get_task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:
-        raise DondocError(f"no task {task_id} (see `dondoc tasks`)")
+        raise DondocError(f"không có nhiệm vụ {task_id} / no task {task_id} (xem / see `dondoc tasks`)")
     return task
 
 
@@ -124,7 +126,7 @@ def select_tasks(session: Session, *, plan: str | None = None, unit: str | None 
 def counted(tasks: list[Task]) -> list[Task]:
     """Tasks that count in reports: a recurring parent counts through its occurrences instead."""
     parents = {t.parent_id for t in tasks if t.parent_id}
-    return [t for t in tasks if t.id not in parents and t.status != "cancelled"]
+    return [t for t in tasks if t.id not in parents and t.status != TaskStatus.CANCELLED]
 
 
 def _counts(items: list[Classification]) -> dict[str, int]:

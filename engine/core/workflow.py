@@ -20,14 +20,18 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from engine.infra.errors import WorkflowError
+from engine.core.calendar import WorkCalendar, weekday_name
 from engine.core.models import Event, Person, Task
+from engine.core.vocabulary import CLOSED, TaskStatus
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     # from -> {to: event kind}
-    "open": {"in_progress": "started", "done": "done", "cancelled": "cancelled"},
-    "in_progress": {"open": "paused", "done": "done", "cancelled": "cancelled"},
-    "done": {"in_progress": "reopened"},
-    "cancelled": {"open": "restored"},
+    TaskStatus.OPEN: {TaskStatus.IN_PROGRESS: "started", TaskStatus.DONE: "done",
+                      TaskStatus.CANCELLED: "cancelled"},
+    TaskStatus.IN_PROGRESS: {TaskStatus.OPEN: "paused", TaskStatus.DONE: "done",
+                             TaskStatus.CANCELLED: "cancelled"},
+    TaskStatus.DONE: {TaskStatus.IN_PROGRESS: "reopened"},
+    TaskStatus.CANCELLED: {TaskStatus.OPEN: "restored"},
 }
 STATES = ("done_on_time", "done_late", "open_in_time", "open_overdue", "no_deadline")
 STATE_LABELS = {
@@ -86,7 +90,7 @@ def transition(session: Session, task: Task, to: str, actor: Actor, now: datetim
     if note:
         data["note"] = note
     task.status = to
-    if to == "done":
+    if to == TaskStatus.DONE:
         task.done_at = now
     elif task.done_at is not None:
         task.done_at = None
@@ -96,18 +100,24 @@ def transition(session: Session, task: Task, to: str, actor: Actor, now: datetim
 
 
 def extend(session: Session, task: Task, new_due: date, actor: Actor, now: datetime,
-           reason: str) -> Event:
+           reason: str, *, calendar: WorkCalendar) -> Event:
     """Grant an extension (gia hạn): move the due day later, keeping old and new in the event."""
-    if task.status in ("done", "cancelled"):
-        raise WorkflowError(f"task {task.id} ({task.ref}) is {task.status}; only open work can be extended")
+    if task.status in CLOSED:
+        closed = "hoàn thành" if task.status == TaskStatus.DONE else "bị hủy"
+        raise WorkflowError(f"nhiệm vụ {task.id} ({task.ref}) đã {closed}, chỉ gia hạn được việc đang làm "
+                            f"(task {task.id} ({task.ref}) is {task.status}; only open work can be extended)")
     if not reason or not reason.strip():
-        raise WorkflowError("an extension needs a reason")
+        raise WorkflowError("gia hạn cần có lý do (an extension needs a reason)")
     if task.due is not None and new_due <= task.due:
-        raise WorkflowError(f"the new due day {new_due.isoformat()} is not after the current one "
-                            f"{task.due.isoformat()}")
+        raise WorkflowError(f"hạn mới {new_due:%d/%m/%Y} không sau hạn hiện tại {task.due:%d/%m/%Y} "
+                            f"(the new due day {new_due.isoformat()} is not after the current one "
+                            f"{task.due.isoformat()})")
     if task.start is not None and new_due < task.start:
-        raise WorkflowError(f"the new due day {new_due.isoformat()} is before the task starts "
-                            f"({task.start.isoformat()})")
+        raise WorkflowError(f"hạn mới {new_due:%d/%m/%Y} trước ngày bắt đầu {task.start:%d/%m/%Y} "
+                            f"(the new due day {new_due.isoformat()} is before the task starts "
+                            f"({task.start.isoformat()}))")
+    if refusal := not_a_working_day(calendar, new_due):
+        raise WorkflowError(refusal)
     old = task.due
     task.due = new_due
     task.updated_at = now
@@ -115,6 +125,18 @@ def extend(session: Session, task: Task, new_due: date, actor: Actor, now: datet
     return record(session, "extended", actor, now, task,
                   {"old_due": old.isoformat() if old else None, "new_due": new_due.isoformat(),
                    "reason": reason.strip()})
+
+
+def not_a_working_day(calendar: WorkCalendar, day: date) -> str | None:
+    """Why `day` cannot be a due day, naming the next working day; None for a working day."""
+    if calendar.is_working_day(day):
+        return None
+    holiday = calendar.holiday_name(day)
+    after = calendar.add_working_days(day, 1)
+    vi_day = f"{weekday_name(day)}, nghỉ lễ ({holiday})" if holiday else weekday_name(day)
+    return (f"Ngày {day:%d/%m/%Y} là {vi_day}, không phải ngày làm việc; ngày làm việc kế tiếp: "
+            f"{weekday_name(after)}, {after:%d/%m/%Y} ({day:%d/%m/%Y} is not a working day; "
+            f"next working day: {weekday_name(after, 'en')}, {after:%d/%m/%Y})")
 
 
 @dataclass(frozen=True)
@@ -126,16 +148,24 @@ class Classification:
 
 def classify(task: Task, today: date, calendar: WorkingDays, tz, soon_days: int = 3) -> Classification:
     """Where `task` stands on `today` (a local date) in the 2x2 reporting split."""
-    if task.status == "cancelled":
+    if task.status == TaskStatus.CANCELLED:
         return Classification(None, False, None)
-    if task.status == "done":
+    if task.status == TaskStatus.DONE:
         if task.due is None or task.done_at is None:
             return Classification("done_on_time", False, None)
         on_time = task.done_at.astimezone(tz).date() <= task.due
         return Classification("done_on_time" if on_time else "done_late", False, None)
     if task.due is None:
         return Classification("no_deadline", False, None)
-    left = calendar.working_days_between(today, task.due)
-    if today > task.due:
+    left, overdue = countdown(calendar, task.due, today)
+    if overdue:
         return Classification("open_overdue", False, left)
     return Classification("open_in_time", left <= soon_days, left)
+
+
+def countdown(calendar: WorkingDays, due: date | None, today: date) -> tuple[int | None, int | None]:
+    """(working days left, calendar days overdue) on `today`: the first is negative once the due
+    day has passed, the second None until then; both None without a due day."""
+    if due is None:
+        return None, None
+    return calendar.working_days_between(today, due), ((today - due).days if today > due else None)

@@ -1,38 +1,47 @@
 """The outbox dispatcher, in small stages like Alertmanager's notify pipeline:
 
-    claim (lease, count the attempt) -> group (one digest per person, channel and sweep)
-      -> render -> send (paced; the engine owns retries, a notifier tries once) -> record
+    claim (lease whole digests, count the attempt)
+      -> prepare (engine/delivery/prepare.py: not_configured, merged, one message per person,
+                  channel and sweep, rendered)
+      -> send (engine/delivery/send.py: paced; the engine owns retries, a notifier tries once)
+      -> record (sent only when the channel accepted it; retry, requeue or fail; broken contacts)
 
 Delivery is at-least-once. A duplicate can only come from a crash (or an ambiguous SMTP
 timeout after DATA) between a send and the recording of its outcome; the message then goes out
 again once its lease expires, with the same Message-ID / message key, so it can be recognised.
+
+Dispatch knows channels only through the notifier interface: what a channel adds (buttons on a
+message, remembering a sent message so an action can edit it) comes in as hooks per channel.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import random
 import os
+import random
 import socket
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engine.core.calendar import WorkCalendar
-from engine.core.models import Notification, Person, Plan, Task, TelegramMessage, Unit
+from engine.core.models import Notification, Person
 from engine.core.org import mark_contact_broken
-from engine.delivery.pacing import TelegramPacer
+from engine.core.vocabulary import NotificationStatus
 from engine.core.workflow import Actor, record
-from notifiers.base import Message, Notifier, NotifierError, Recipient
+from engine.delivery.prepare import ButtonMaker, Outgoing, prepare
+from engine.delivery.send import Outcome, Pacer, paced, readdressed, send_all
+from notifiers.base import ChatMoved, Message, Notifier, NotifierError, RetryLater
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor("dispatch", "system")
+
+# After a message went out: (session, its rows, the message, the provider's id, now).
+SentHook = Callable[[Session, Sequence[Notification], Message, str, datetime], None]
 
 
 @dataclass
@@ -46,11 +55,25 @@ class DispatchConfig:
 
 
 @dataclass
+class Delivery:
+    """What dispatch sends with: the configured channels and what each adds."""
+
+    notifiers: dict[str, Notifier]
+    renderer: Any
+    calendar: WorkCalendar
+    pacers: dict[str, Pacer] = field(default_factory=dict)
+    buttons: dict[str, ButtonMaker] = field(default_factory=dict)
+    on_sent: dict[str, SentHook] = field(default_factory=dict)
+
+
+@dataclass
 class DispatchResult:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
-    requeued: int = 0          # 429: back in the queue, attempt not counted
+    requeued: int = 0          # flood control: back in the queue, attempt not counted
+    merged: int = 0
+    not_configured: int = 0
     messages: int = 0
     claimed: int = 0
 
@@ -66,18 +89,28 @@ def backoff(attempts: int, cfg: DispatchConfig, rnd: random.Random) -> timedelta
 def due_now(now: datetime):
     """The notifications to send now: pending, their moment come, no retry or lease in the way."""
     c = Notification
-    return and_(c.status == "pending", c.fire_at <= now,
+    return and_(c.status == NotificationStatus.PENDING, c.fire_at <= now,
                 or_(c.next_attempt_at == None, c.next_attempt_at <= now),  # noqa: E711
                 or_(c.claimed_until == None, c.claimed_until < now))  # noqa: E711
 
 
+def _locked(session: Session, query):
+    return query.with_for_update(skip_locked=True) if session.get_bind().dialect.name == "postgresql" else query
+
+
 def claim(session: Session, now: datetime, cfg: DispatchConfig) -> list[Notification]:
-    """Lease up to `cfg.batch` pending notifications that are due, counting the attempt."""
+    """Lease up to `cfg.batch` due notifications, counting the attempt, plus the rest of their digests:
+    a person's notifications of one sweep are never split over two messages by the batch size."""
     c = Notification
-    query = select(c).where(due_now(now)).order_by(c.fire_at, c.id).limit(cfg.batch)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).all()
+    rows = list(session.exec(_locked(session, select(c).where(due_now(now)).order_by(c.fire_at, c.id)
+                                     .limit(cfg.batch))).all())
+    keys = {(r.person_id, r.channel, r.created_at) for r in rows}
+    if len(rows) == cfg.batch:
+        taken = {r.id for r in rows}
+        rest = session.exec(_locked(session, select(c).where(
+            due_now(now), c.person_id.in_({k[0] for k in keys if k[0] is not None}),
+            c.created_at.in_({k[2] for k in keys})))).all()
+        rows += [r for r in rest if r.id not in taken and (r.person_id, r.channel, r.created_at) in keys]
     for row in rows:
         row.claimed_by, row.claimed_until, row.attempts = cfg.worker, now + cfg.lease, row.attempts + 1
         session.add(row)
@@ -85,127 +118,46 @@ def claim(session: Session, now: datetime, cfg: DispatchConfig) -> list[Notifica
     return rows
 
 
-def group(rows: Sequence[Notification]) -> list[list[Notification]]:
-    """One message per person, channel and sweep: several notifications become one digest."""
-    groups: dict[tuple, list[Notification]] = {}
-    for row in rows:
-        groups.setdefault((row.person_id, row.channel, row.created_at), []).append(row)
-    return list(groups.values())
+# -- moved destinations ---------------------------------------------------------------------
 
-
-def message_key(rows: Sequence[Notification]) -> str:
-    """Stable for the same notifications: a resend after a crash carries the same key."""
-    ids = ",".join(str(r.id) for r in sorted(rows, key=lambda r: r.id))
-    return f"dd-{min(r.id for r in rows)}-{hashlib.sha1(ids.encode()).hexdigest()[:10]}"
-
-
-# -- render ---------------------------------------------------------------------------------
-
-def notices(session: Session, rows: Sequence[Notification], cal: WorkCalendar, today: date) -> list:
-    """Everything templates need about each notification."""
-    from notifiers.render import Notice, countdown
-
-    out = []
-    for row in rows:
-        task = session.get(Task, row.task_id)
-        plan = session.get(Plan, task.plan_id)
-        lead = session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
-        assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
-        left, overdue = countdown(cal, task.due, today)
-        out.append(Notice(notification_id=row.id, template=row.template, rule_id=row.rule_id, level=row.level,
-                          require_ack=row.require_ack, urgent=row.urgent, task_id=task.id, task_ref=task.ref,
-                          task_title=task.title, plan_title=plan.title, deadline=task.deadline, due=task.due,
-                          start=task.start, status=task.status, lead_unit=lead.name if lead else None,
-                          assignee_name=assignee.name if assignee else None, recipient_role=row.role,
-                          working_days_left=left, days_overdue=overdue))
-    return out
-
-
-def build_message(session: Session, rows: list[Notification], renderer, cal: WorkCalendar, today: date,
-                  signer=None) -> Message:
-    """Render one message for `rows`; on Telegram with a signer, with the buttons they call for."""
-    person = session.get(Person, rows[0].person_id)
-    recipient = Recipient(person.code, person.name, person.email, person.telegram, person.locale)
-    items = notices(session, rows, cal, today)
-    rendered = renderer.render(items, recipient, today)
-    single = items[0] if len(items) == 1 else None
-    channel = rows[0].channel
-    buttons: tuple = ()
-    if channel == "telegram" and signer is not None:
-        from engine.chat.keyboards import notification_rows
-        from notifiers.render import digest_order
-
-        # The digest numbers its tasks in digest_order; the rows follow the same order.
-        buttons = notification_rows(session, rows, [n.notification_id for n in digest_order(items)], signer)
-    return Message(key=message_key(rows), notification_ids=tuple(r.id for r in rows), channel=channel,
-                   recipient=recipient, subject=rendered.subject, text=rendered.text,
-                   html=rendered.telegram if channel == "telegram" else rendered.html,
-                   thread=f"task-{single.task_id}" if single else None,
-                   task_title=single.task_title if single else None, due=single.due if single else None,
-                   urgent=any(r.urgent for r in rows), buttons=buttons)
-
-
-# -- send -----------------------------------------------------------------------------------
-
-async def send_all(messages: list[Message], notifiers: dict[str, Notifier],
-                   pacer: TelegramPacer) -> dict[str, str | NotifierError]:
-    """Send every message once on its channel; the result per message key."""
-    results: dict[str, str | NotifierError] = {}
-    by_channel: dict[str, list[Message]] = {}
-    for m in messages:
-        by_channel.setdefault(m.channel, []).append(m)
-
-    async def telegram(batch: list[Message]) -> None:
-        notifier = notifiers["telegram"]
-        for m in batch:
-            await pacer.wait(str(m.recipient.telegram))
-            results[m.key] = await _attempt(notifier, m)
-            error = results[m.key]
-            if isinstance(error, NotifierError) and error.retry_after:
-                pacer.pause(error.retry_after)
-
-    async def other(channel: str, batch: list[Message]) -> None:
-        notifier = notifiers[channel]
-        if hasattr(notifier, "send_batch"):
-            for m, outcome in zip(batch, await notifier.send_batch(batch)):
-                results[m.key] = outcome
-        else:
-            for m in batch:
-                results[m.key] = await _attempt(notifier, m)
-
-    jobs = [telegram(b) if ch == "telegram" else other(ch, b) for ch, b in by_channel.items()]
-    await asyncio.gather(*jobs)
-    return results
-
-
-async def _attempt(notifier: Notifier, message: Message) -> str | NotifierError:
-    try:
-        return await notifier.send(message) or ""
-    except NotifierError as exc:
-        return exc
-    except Exception as exc:   # a notifier bug must not lose the message: retry it
-        log.exception("notifier %s failed unexpectedly", notifier.channel)
-        return NotifierError(f"unexpected error: {exc!r}", permanent=False)
+async def follow_moves(session: Session, outgoing: Sequence[Outgoing], outcomes: dict[str, Outcome],
+                       delivery: Delivery, now: datetime) -> None:
+    """A destination moved (ChatMoved): store the new address and resend once."""
+    for item in outgoing:
+        outcome = outcomes[item.message.key]
+        if not isinstance(outcome, ChatMoved):
+            continue
+        channel = item.message.channel
+        person = session.get(Person, item.rows[0].person_id)
+        old = getattr(person, channel)
+        setattr(person, channel, outcome.new_address)
+        session.add(person)
+        record(session, "chat_migrated", SYSTEM, now,
+               data={"person": person.code, "channel": channel, "from": old, "to": outcome.new_address})
+        item.message = readdressed(item.message, outcome.new_address)
+        outcomes[item.message.key] = await paced(delivery.notifiers[channel], item.message,
+                                                 delivery.pacers.get(channel))
 
 
 # -- record ---------------------------------------------------------------------------------
 
-def record_outcome(session: Session, rows: list[Notification], message: Message, outcome: str | NotifierError,
+def record_outcome(session: Session, rows: Sequence[Notification], message: Message, outcome: Outcome,
                    now: datetime, cfg: DispatchConfig, rnd: random.Random, result: DispatchResult) -> None:
+    """What happened to one message, on each of its rows; a permanent failure marks the contact."""
     for row in rows:
         row.claimed_by = row.claimed_until = None
         row.message_key = message.key
         if not isinstance(outcome, NotifierError):
-            row.status, row.sent_at, row.provider_id, row.last_error = "sent", now, outcome or None, None
+            row.status, row.sent_at, row.provider_id, row.last_error = NotificationStatus.SENT, now, outcome or None, None
             result.sent += 1
-        elif outcome.retry_after:
+        elif isinstance(outcome, RetryLater):
             # Flood control is not the message's fault: back in the queue, attempt not counted.
             row.attempts -= 1
             row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
             row.last_error = str(outcome)
             result.requeued += 1
         elif outcome.permanent or now - row.fire_at > cfg.max_age:
-            row.status, row.last_error = "failed", str(outcome)
+            row.status, row.last_error = NotificationStatus.FAILED, str(outcome)
             result.failed += 1
         else:
             row.next_attempt_at = now + backoff(row.attempts, cfg, rnd)
@@ -218,86 +170,41 @@ def record_outcome(session: Session, rows: list[Notification], message: Message,
 
 def _mark_broken(session: Session, row: Notification, channel: str, error: str, now: datetime) -> None:
     person = session.get(Person, row.person_id)
-    if person is None or channel not in ("email", "telegram"):
+    if person is None or not hasattr(person, f"{channel}_broken"):
         return
     mark_contact_broken(session, person, channel, error, now, SYSTEM.name)
     log.warning("%s contact of %s marked broken: %s", channel, person.code, error)
 
 
-async def dispatch_once(engine: Engine, notifiers: dict[str, Notifier], renderer, cal: WorkCalendar,
-                        now: datetime, cfg: DispatchConfig | None = None, pacer: TelegramPacer | None = None,
-                        rnd: random.Random | None = None, signer=None) -> DispatchResult:
-    """Claim one batch, send it, record what happened (`claimed` 0: nothing was due).
+def record_all(session: Session, outgoing: Sequence[Outgoing], outcomes: dict[str, Outcome], delivery: Delivery,
+               now: datetime, cfg: DispatchConfig, rnd: random.Random, result: DispatchResult) -> None:
+    for item in outgoing:
+        outcome = outcomes[item.message.key]
+        record_outcome(session, item.rows, item.message, outcome, now, cfg, rnd, result)
+        hook = delivery.on_sent.get(item.message.channel)
+        if hook is not None and not isinstance(outcome, NotifierError):
+            hook(session, item.rows, item.message, outcome, now)
 
-    `signer` (engine.chat.callbacks.Signer): put action buttons on Telegram messages.
-    """
-    cfg, pacer, rnd = cfg or DispatchConfig(), pacer or TelegramPacer(), rnd or random.Random()
+
+# -- the pipeline ---------------------------------------------------------------------------
+
+async def dispatch_once(engine: Engine, delivery: Delivery, now: datetime, cfg: DispatchConfig | None = None,
+                        rnd: random.Random | None = None) -> DispatchResult:
+    """Claim one batch, prepare, send and record it (`claimed` 0: nothing was due)."""
+    cfg, rnd = cfg or DispatchConfig(), rnd or random.Random()
     result = DispatchResult()
-    today = now.astimezone(cal.tz).date()
     with Session(engine, expire_on_commit=False) as session:
         rows = claim(session, now, cfg)
         result.claimed = len(rows)
         if not rows:
             return result
-        groups = group(rows)
-        messages: list[Message] = []
-        for batch in groups:
-            try:
-                messages.append(build_message(session, batch, renderer, cal, today, signer))
-            except Exception as exc:   # a template or data problem: keep the rows, retry later
-                log.exception("could not render notifications %s", [r.id for r in batch])
-                for row in batch:
-                    row.claimed_by = row.claimed_until = None
-                    row.next_attempt_at = now + backoff(row.attempts, cfg, rnd)
-                    row.last_error = f"render: {exc}"
-                    session.add(row)
-                messages.append(None)
-        sendable = [m for m in messages if m is not None]
-        available = {m.channel for m in sendable}
-        channels = {ch: notifiers.get(ch) or notifiers["console"] for ch in available}
-        results = await send_all(sendable, channels, pacer)
-        result.messages = len(sendable)
-        for batch, message in zip(groups, messages):
-            if message is None:
-                continue
-            outcome = results[message.key]
-            if isinstance(outcome, NotifierError) and outcome.migrate_to and message.channel == "telegram":
-                outcome = await _resend_migrated(session, batch, message, outcome, channels, pacer, now)
-            record_outcome(session, batch, message, outcome, now, cfg, rnd, result)
-            if message.channel == "telegram":
-                remember_telegram(session, batch, message, outcome, now)
+        prepared = prepare(session, rows, delivery.renderer, delivery.calendar, now, set(delivery.notifiers),
+                           lambda row: now + backoff(row.attempts, cfg, rnd), delivery.buttons)
+        result.merged, result.not_configured = prepared.merged, prepared.not_configured
+        outgoing = prepared.outgoing
+        outcomes = await send_all([o.message for o in outgoing], delivery.notifiers, delivery.pacers)
+        await follow_moves(session, outgoing, outcomes, delivery, now)
+        result.messages = len(outgoing)
+        record_all(session, outgoing, outcomes, delivery, now, cfg, rnd, result)
         session.commit()
     return result
-
-
-async def _resend_migrated(session: Session, rows, message: Message, error: NotifierError, notifiers,
-                           pacer: TelegramPacer, now: datetime) -> str | NotifierError:
-    """The group became a supergroup: store its new chat id and resend once."""
-    person = session.get(Person, rows[0].person_id)
-    old, person.telegram = person.telegram, error.migrate_to
-    session.add(person)
-    record(session, "chat_migrated", SYSTEM, now, data={"person": person.code, "from": old, "to": error.migrate_to})
-    moved = Message(**{**message.__dict__, "recipient": Recipient(person.code, person.name, person.email,
-                                                                   person.telegram, person.locale)})
-    await pacer.wait(str(person.telegram))
-    return await _attempt(notifiers["telegram"], moved)
-
-
-def remember_telegram(session: Session, rows: list[Notification], message: Message,
-                      outcome: str | NotifierError, now: datetime) -> None:
-    """Keep the chat and message id a Telegram message went out in, so an action can edit it."""
-    if isinstance(outcome, NotifierError) or not str(outcome).isdigit():
-        return   # not sent, or sent by a stand-in (the console) that has no message to edit
-    from notifiers.telegram import message_parts
-
-    person = session.get(Person, rows[0].person_id)   # after a migration: the new chat id
-    last_part = message_parts(message)[-1]   # the part the keyboard hangs on
-    sent = TelegramMessage(chat_id=str(person.telegram), message_id=int(outcome), message_key=message.key,
-                           html=last_part, buttons=[list(map(list, row)) for row in message.buttons
-                                                    if row and isinstance(row[0], (tuple, list))],
-                           sent_at=now)
-    session.add(sent)
-    session.flush()
-    for row in rows:
-        row.telegram_message_id = sent.id
-        session.add(row)

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Awaitable, Callable
+
+
+@dataclass(frozen=True)
+class PacerClock:
+    """The seconds a pacer counts and how it waits: the wall's by default, a virtual pair in tests."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+REAL_TIME = PacerClock()
 
 
 class TelegramPacer:
@@ -26,6 +38,11 @@ class TelegramPacer:
         self._last_any = float("-inf")
         self._last_chat: dict[str, float] = {}
         self._paused_until = float("-inf")
+
+    @classmethod
+    def on(cls, clock: PacerClock, **limits: float) -> TelegramPacer:
+        """A pacer that counts and waits on `clock`."""
+        return cls(monotonic=clock.monotonic, sleep=clock.sleep, **limits)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429 retry_after: nothing goes to any chat before then."""

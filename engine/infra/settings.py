@@ -2,8 +2,10 @@
 
 Nested keys use a double underscore: `deadlines.before_is_exclusive` is
 `DONDOC_DEADLINES__BEFORE_IS_EXCLUSIVE`. `DONDOC_CONFIG_DIR` says where dondoc.yaml lives and
-so can only come from the environment. Secrets (later: SMTP password, Telegram token) come
-only from the environment or a `DONDOC_<NAME>_FILE` path, never from dondoc.yaml.
+so can only come from the environment. Secrets (SMTP password, Telegram token, callback
+secret) come only from the environment or a `DONDOC_<NAME>_FILE` path, never from dondoc.yaml;
+reading them registers them with the log redactor (engine.infra.logs), so they are masked in
+every log line, error message and `--json` output of the process.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal, Optional
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -19,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.infra import yamlfile
 from engine.infra.errors import DondocError, FileError
+from engine.infra.logs import REDACTOR
 
 ENV_PREFIX = "DONDOC_"
 # Never read from dondoc.yaml, never logged: environment or DONDOC_<NAME>_FILE only.
@@ -63,7 +67,7 @@ class Settings(BaseSettings):
     status: StatusSettings = Field(default_factory=StatusSettings)
     send_window: WindowSettings = Field(default_factory=WindowSettings)
 
-    # Email (aiosmtplib). No host: email goes to the console channel instead.
+    # Email (aiosmtplib). No host: no email channel.
     smtp_host: Optional[str] = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_security: Literal["none", "starttls", "tls"] = "none"
@@ -73,11 +77,14 @@ class Settings(BaseSettings):
     smtp_reply_to: Optional[str] = None
     smtp_concurrency: int = Field(default=4, ge=1, le=32)
     smtp_timeout: float = Field(default=30.0, gt=0)
-    # Telegram (python-telegram-bot). No token: Telegram goes to the console channel instead.
+    # Telegram (python-telegram-bot). No token: no Telegram channel.
     telegram_token: Optional[SecretStr] = None
     telegram_base_url: Optional[str] = None      # e.g. http://127.0.0.1:8081/bot for a local Bot API
     telegram_bot_username: Optional[str] = None
     callback_secret: Optional[SecretStr] = None  # signs Telegram button data
+    # The console channel (the demo): prints messages instead of sending them, and records them
+    # as sent on `console`. Channels without settings are otherwise `not_configured`.
+    console: bool = False
     # Delivery
     dispatch_max_age_hours: float = Field(default=24.0, gt=0)   # retry until this old, then failed
     dispatch_lease_seconds: int = Field(default=120, ge=5)
@@ -94,14 +101,15 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not a known time zone (e.g. Asia/Ho_Chi_Minh)") from None
+            raise ValueError("không phải múi giờ hợp lệ / is not a known time zone (e.g. Asia/Ho_Chi_Minh)") from None
         return value
 
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+            raise ValueError("phải bắt đầu bằng sqlite:/// hoặc postgresql:// / "
+                             "must start with sqlite:/// or postgresql://")
         return value
 
     @property
@@ -133,26 +141,42 @@ def load_settings() -> Settings:
     if yaml_path.exists():
         doc = yamlfile.load(yaml_path)
         if not isinstance(doc.root, dict):
-            raise FileError(str(yaml_path), "expected a mapping of settings at the top level", 1, 1)
+            raise FileError(str(yaml_path), "cần một bảng khóa: giá trị ở cấp đầu / expected a mapping of settings "
+                            "at the top level", 1, 1)
         file_values = {str(k): _plain(v) for k, v in doc.root.items()}
         if "config_dir" in file_values:
-            raise doc.error(("config_dir",), "can only be set with DONDOC_CONFIG_DIR")
+            raise doc.error(("config_dir",), "chỉ đặt được bằng DONDOC_CONFIG_DIR / "
+                                             "can only be set with DONDOC_CONFIG_DIR")
         for secret in SECRETS:
             if secret in file_values:
                 var = ENV_PREFIX + secret.upper()
-                raise doc.error((secret,), "a secret cannot be kept in dondoc.yaml",
-                                f"set {var} or {var}_FILE in the environment")
+                raise doc.error((secret,), "không được ghi bí mật trong dondoc.yaml / "
+                                           "a secret cannot be kept in dondoc.yaml",
+                                f"đặt / set {var} hoặc / or {var}_FILE trong môi trường / in the environment")
     for secret in SECRETS:
         var = ENV_PREFIX + secret.upper()
         if var + "_FILE" in env and var not in env:
             try:
                 file_values[secret] = Path(env[var + "_FILE"]).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: cannot read it: {exc.strerror}") from None
+                raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: không đọc được / cannot read it: "
+                                  f"{exc.strerror}") from None
+    # Known before validation, so not even a message about a bad value can show them.
+    REDACTOR.add(*(env.get(ENV_PREFIX + secret.upper()) for secret in SECRETS),
+                 *(file_values.get(secret) for secret in SECRETS),
+                 _url_password(env.get(ENV_PREFIX + "DATABASE_URL") or str(file_values.get("database_url", ""))))
     try:
         return Settings(**file_values)
     except ValidationError as exc:
         raise DondocError("\n".join(_describe(err, env, doc) for err in exc.errors())) from None
+
+
+def _url_password(url: str) -> str | None:
+    """The password in postgresql://user:password@host/db, a secret like the others."""
+    try:
+        return unquote(urlsplit(url).password or "") or None
+    except ValueError:
+        return None
 
 
 def _plain(value: Any) -> Any:
@@ -167,6 +191,8 @@ def _plain(value: Any) -> Any:
 def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> str:
     loc = tuple(err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] != "value_error":   # pydantic's own wording is English only
+        msg = f"giá trị không hợp lệ / {msg[:1].lower()}{msg[1:]}"
     var = ENV_PREFIX + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
     if loc and loc[0] in SECRETS:
         return f"{var}: {msg}"   # never echo a secret
@@ -174,6 +200,6 @@ def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> 
         return f"{var}={env[var]!r}: {msg}"
     if doc is not None:
         if err["type"] == "extra_forbidden":
-            return str(doc.error(loc, f"unknown setting {yamlfile.key_path(loc)!r}"))
+            return str(doc.error(loc, f"không có thiết lập này / unknown setting {yamlfile.key_path(loc)!r}"))
         return str(doc.error(loc, f"{err.get('input')!r}: {msg}"))
     return f"{yamlfile.key_path(loc)}: {msg}"

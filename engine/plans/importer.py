@@ -23,6 +23,7 @@ from engine.core.names import match_key, nfc
 from engine.core.org import UnitDirectory
 from engine.plans.occurrences import TaskSpec, specs_for
 from engine.plans.schema import PlanFile
+from engine.core.vocabulary import DueKind, TaskStatus
 from engine.core.workflow import Actor, record, transition
 
 IMPORT = Actor("import", "import")
@@ -100,7 +101,14 @@ def import_plan(engine: Engine, path: str | Path, now: datetime, *, dry_run: boo
 
 def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime,
            report: ImportReport, before_is_exclusive: bool) -> list[Task]:
-    meta = pf.plan
+    people = _people(session, doc, pf)
+    plan = _upsert_plan(session, doc, pf.plan, now, report)
+    specs = _specs(pf, before_is_exclusive)
+    return list(_sync_tasks(session, plan, specs, people, now, doc.path, report).values())
+
+
+def _people(session: Session, doc: yamlfile.Document, pf: PlanFile) -> dict[str, Person]:
+    """Everyone by code, once every assignee the file names is known to be among them."""
     people = {p.code: p for p in session.exec(select(Person))}
     errors = [doc.error((section, i, "assignee"), f"unknown person {item.assignee!r}",
                         "use a person id from org.yaml, loaded with `dondoc org load`")
@@ -109,7 +117,12 @@ def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime
               if item.assignee is not None and item.assignee not in people]
     if errors:
         raise FileErrors(errors)
+    return people
 
+
+def _upsert_plan(session: Session, doc: yamlfile.Document, meta, now: datetime,
+                 report: ImportReport) -> Plan:
+    """The plan row for the file's metadata, created or updated (with its event)."""
     key = plan_key(meta)
     report.plan_key = key
     start, end = meta.span
@@ -126,54 +139,74 @@ def _apply(session: Session, doc: yamlfile.Document, pf: PlanFile, now: datetime
         report.plan_created = True
         record(session, "plan_imported", IMPORT, now, plan_id=plan.id,
                data={"file": str(doc.path), "sha256": doc.sha256})
-    else:
-        changes = _diff(plan, values)
-        if changes:
-            plan.imported_at = now
-            session.add(plan)
-            record(session, "plan_updated", IMPORT, now, plan_id=plan.id,
-                   data={"file": str(doc.path), "changes": changes})
+    elif changes := _diff(plan, values):
+        plan.imported_at = now
+        session.add(plan)
+        record(session, "plan_updated", IMPORT, now, plan_id=plan.id,
+               data={"file": str(doc.path), "changes": changes})
     report.plan_id = plan.id
+    return plan
 
-    units = UnitDirectory(session)
+
+def _specs(pf: PlanFile, before_is_exclusive: bool) -> list[TaskSpec]:
+    """Every task the file implies: its items, and the occurrences of recurring ones."""
+    meta, span = pf.plan, pf.plan.span
     specs: list[TaskSpec] = []
     for section, items in (("tasks", pf.tasks), ("reports", pf.reports)):
         for item in items:
-            spec = parse_deadline(item.deadline or "", meta.year, (start, end),
+            spec = parse_deadline(item.deadline or "", meta.year, span,
                                   before_is_exclusive=before_is_exclusive) if item.deadline else None
-            specs.extend(specs_for(section, item, spec, (start, end),
-                                   meta.source.file if meta.source else None))
+            specs.extend(specs_for(section, item, spec, span, meta.source.file if meta.source else None))
+    return specs
+
+
+def _sync_tasks(session: Session, plan: Plan, specs: list[TaskSpec], people: dict[str, Person],
+                now: datetime, path: Path, report: ImportReport) -> dict[str, Task]:
+    """Create or update the task of each spec; cancel the plan's tasks no spec names any more."""
+    units = UnitDirectory(session)
     existing = {t.ref: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
     by_ref: dict[str, Task] = {}
     for spec in specs:
-        lead = _unit(units, spec.lead, report)
-        support = [_unit(units, name, report).id for name in spec.support]
-        assignee = people[spec.assignee].id if spec.assignee else (lead.head_id if lead else None)
-        parent = by_ref.get(spec.parent_ref) if spec.parent_ref else None
-        fields = spec.fields | {"lead_unit_id": lead.id if lead else None, "support_unit_ids": support,
-                                "assignee_id": assignee, "parent_id": parent.id if parent else None}
+        fields = _task_fields(units, people, spec, by_ref, report)
         task = existing.pop(spec.ref, None)
         if task is None:
-            task = Task(plan_id=plan.id, ref=spec.ref, status="open", created_at=now, updated_at=now,
-                        due=fields["due_planned"], **fields)
-            session.add(task)
-            session.flush()
-            record(session, "created", IMPORT, now, task, {"file": str(doc.path)})
+            task = _create_task(session, plan, spec.ref, fields, now, path)
             report.created.append(spec.ref)
         else:
-            _update(session, task, fields, now, doc.path, report)
-        if task.due_kind == "unknown":
+            _update(session, task, fields, now, path, report)
+        if task.due_kind == DueKind.UNKNOWN:
             report.unknown_deadlines.append({"ref": spec.ref, "deadline": spec.fields["deadline"] or "",
                                              "reason": spec.fields["deadline_reason"] or ""})
         by_ref[spec.ref] = task
     for ref, task in sorted(existing.items()):
-        if task.status != "cancelled":
-            transition(session, task, "cancelled", IMPORT, now, reason="removed_from_plan",
-                       file=str(doc.path))
+        if task.status != TaskStatus.CANCELLED:
+            transition(session, task, TaskStatus.CANCELLED, IMPORT, now, reason="removed_from_plan",
+                       file=str(path))
             task.removed_from_plan = True
             report.cancelled.append(ref)
         by_ref[ref] = task
-    return list(by_ref.values())
+    return by_ref
+
+
+def _task_fields(units: UnitDirectory, people: dict[str, Person], spec: TaskSpec,
+                 by_ref: dict[str, Task], report: ImportReport) -> dict[str, Any]:
+    """The task columns for a spec, its unit, assignee and parent names resolved to ids."""
+    lead = _unit(units, spec.lead, report)
+    support = [_unit(units, name, report).id for name in spec.support]
+    assignee = people[spec.assignee].id if spec.assignee else (lead.head_id if lead else None)
+    parent = by_ref.get(spec.parent_ref) if spec.parent_ref else None
+    return spec.fields | {"lead_unit_id": lead.id if lead else None, "support_unit_ids": support,
+                          "assignee_id": assignee, "parent_id": parent.id if parent else None}
+
+
+def _create_task(session: Session, plan: Plan, ref: str, fields: dict[str, Any], now: datetime,
+                 path: Path) -> Task:
+    task = Task(plan_id=plan.id, ref=ref, status=TaskStatus.OPEN, created_at=now, updated_at=now,
+                due=fields["due_planned"], **fields)
+    session.add(task)
+    session.flush()
+    record(session, "created", IMPORT, now, task, {"file": str(path)})
+    return task
 
 
 def _unit(units: UnitDirectory, name: str | None, report: ImportReport):
@@ -198,9 +231,9 @@ def _update(session: Session, task: Task, fields: dict[str, Any], now: datetime,
         session.add(task)
         record(session, "updated", IMPORT, now, task, {"file": str(path), "changes": changes})
         report.updated[task.ref] = changes
-    if task.status == "cancelled" and task.removed_from_plan:
+    if task.status == TaskStatus.CANCELLED and task.removed_from_plan:
         task.removed_from_plan = False
-        transition(session, task, "open", IMPORT, now, reason="back_in_plan", file=str(path))
+        transition(session, task, TaskStatus.OPEN, IMPORT, now, reason="back_in_plan", file=str(path))
         report.restored.append(task.ref)
     elif not changes:
         report.unchanged += 1

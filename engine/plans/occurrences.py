@@ -8,11 +8,12 @@ status, refs like `R1/2023-Q1`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from engine.core.deadlines import DueSpec
 from engine.core.names import nfc
+from engine.core.vocabulary import TaskType
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -32,7 +33,7 @@ def specs_for(section: str, item: Any, due: DueSpec | None, span: tuple[date, da
     """The task rows one plan item stands for: itself, and its occurrences if recurring."""
     lines = item.source.lines if item.source and item.source.lines else (None, None)
     fields: dict[str, Any] = {
-        "kind": "report" if section == "reports" else "task",
+        "kind": TaskType.REPORT if section == "reports" else TaskType.TASK,
         "domain": item.domain,
         "title": nfc(item.title),
         "product": nfc(item.product) if getattr(item, "product", None) else None,
@@ -54,7 +55,7 @@ def specs_for(section: str, item: Any, due: DueSpec | None, span: tuple[date, da
             fields |= {"start": None, "due_planned": None}
     else:
         fields |= {"due_kind": "unknown", "start": item.start, "due_planned": None,
-                   "deadline_reason": "no deadline given"}
+                   "deadline_reason": "chưa có thời hạn (no deadline given)"}
     support = list(getattr(item, "support", []))
     parent = TaskSpec(item.ref, item.lead, support, item.assignee, fields)
     specs = [parent]
@@ -67,16 +68,21 @@ def _occurrences(parent: TaskSpec, due: DueSpec, span: tuple[date, date]) -> lis
     out: list[TaskSpec] = []
     used: set[str] = set()
     freq = due.recurrence.freq
-    for day in due.recurrence.occurrences:
-        label, title, cycle_start = _cycle(freq, day)
+    for day, stated_start, stated_label in due.recurrence.items():
+        if freq == "listed":
+            label, name, start = _listed(day, stated_start)
+        else:
+            label, name, cycle_start = _cycle(freq, day)
+            start = max(cycle_start, span[0])
         if label in used:
             label = day.isoformat()
         used.add(label)
+        suffix = ", ".join(part for part in (stated_label, name) if part)
         fields = parent.fields | {
-            "title": f"{parent.fields['title']} ({title})",
-            "due_kind": "period", "start": max(cycle_start, span[0]), "due_planned": day,
+            "title": f"{parent.fields['title']} ({suffix})",
+            "due_kind": "period", "start": start, "due_planned": day,
         }
-        if fields["start"] > day:
+        if start is None or start > day:
             fields["start"] = None
             fields["due_kind"] = "date"
         out.append(TaskSpec(f"{parent.ref}/{label}", parent.lead, parent.support, parent.assignee,
@@ -96,3 +102,16 @@ def _cycle(freq: str, day: date) -> tuple[str, str, date]:
         name = "6 tháng đầu năm" if half == 1 else "6 tháng cuối năm"
         return f"{day.year}-H{half}", f"{name} {day.year}", date(day.year, 1 if half == 1 else 7, 1)
     return f"{day.year}", f"Năm {day.year}", date(day.year, 1, 1)
+
+
+def _listed(day: date, start: date | None) -> tuple[str, str, date | None]:
+    """(ref label, Vietnamese name, first day) of an occurrence the plan lists itself."""
+    if start is None:
+        return day.isoformat(), f"hạn {day:%d/%m/%Y}", None
+    months = (day.year - start.year) * 12 + day.month - start.month + 1
+    whole = start.day == 1 and (day + timedelta(days=1)).day == 1
+    if whole and months in (1, 3, 6, 12) and (start.month - 1) % months == 0:
+        freq = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "yearly"}[months]
+        label, name, _ = _cycle(freq, day)
+        return label, name, start
+    return day.isoformat(), f"{start:%d/%m}–{day:%d/%m/%Y}", start

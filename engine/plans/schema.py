@@ -7,19 +7,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.core.models import DOMAINS
-from engine.core.names import match_key
-
-# Admins may write a domain as its id or as the Vietnamese heading the plan uses.
-_DOMAIN_WORDS = {match_key(label): key for key, label in DOMAINS.items()}
-_DOMAIN_WORDS.update({match_key(k): k for k in DOMAINS})
-_DOMAIN_WORDS.update({match_key(w): k for w, k in [
-    ("chỉ đạo điều hành", "direction"), ("thể chế", "institutions"),
-    ("thủ tục hành chính", "procedures"), ("TTHC", "procedures"),
-    ("tổ chức bộ máy", "organization"), ("công vụ", "civil_service"),
-    ("chế độ công vụ", "civil_service"), ("tài chính công", "public_finance"),
-    ("chính quyền điện tử", "digital_government"), ("chính quyền số", "digital_government"),
-]})
+from engine.core.cchc import DOMAINS, Domain, domain_named
 
 
 class _Strict(BaseModel):
@@ -104,7 +92,8 @@ class _Item(_Strict):
     @classmethod
     def _domain(cls, value: Any) -> Any:
         if isinstance(value, str):
-            found = _DOMAIN_WORDS.get(match_key(value))
+            # Admins may write a domain as its id or as the Vietnamese heading the plan uses.
+            found = domain_named(value)
             if found is None:
                 raise ValueError(f"unknown domain; use one of {', '.join(DOMAINS)}")
             return found
@@ -120,7 +109,7 @@ class _Item(_Strict):
 
 
 class TaskItem(_Item):
-    domain: str = "other"
+    domain: str = Domain.OTHER.value
     product: Optional[str] = None
     support: list[str] = Field(default_factory=list)
 
@@ -131,7 +120,7 @@ class TaskItem(_Item):
 
 
 class ReportItem(_Item):
-    domain: str = "direction"
+    domain: str = Domain.DIRECTION.value
     recipient: Optional[str] = None
 
 

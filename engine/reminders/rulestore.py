@@ -50,11 +50,11 @@ def active_ruleset(session: Session) -> RuleSet | None:
     return _parsed[rec.version]
 
 
-def evaluator(session: Session, rs: RuleSet, cal: WorkCalendar) -> Evaluator:
-    """An evaluator over the org as it is in the database now."""
+def evaluator(session: Session, rs: RuleSet, cal: WorkCalendar, channels: set[str] | None = None) -> Evaluator:
+    """An evaluator over the org as it is in the database now (`channels`: those set up here)."""
     org = Org({p.id: p for p in session.exec(select(Plan))}, {u.id: u for u in session.exec(select(Unit))},
               {p.id: p for p in session.exec(select(Person))})
-    return Evaluator(rs, cal, org)
+    return Evaluator(rs, cal, org, channels)
 
 
 def sync_with_active_rules(session: Session, cal: WorkCalendar, tasks: Iterable[Task] | None,
@@ -113,5 +113,5 @@ def reload_rules(session: Session, settings: Settings, cal: WorkCalendar, now: d
 def require_ruleset(session: Session) -> RuleSet:
     rs = active_ruleset(session)
     if rs is None:
-        raise DondocError("no rules are active yet: run `dondoc rules reload`")
+        raise DondocError("chưa có quy tắc nào được áp dụng / no rules are active yet: run `dondoc rules reload`")
     return rs

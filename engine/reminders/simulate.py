@@ -18,13 +18,15 @@ from sqlmodel import Session, select
 
 from engine.core.calendar import WorkCalendar
 from engine.reminders.escalation import held_levels, suppressed
-from engine.core.org import tree_root
+from engine.core.orgtree import tree_root
 from engine.infra.db import init_db
 from engine.core.models import Ack, Notification, Person, Plan, Task, Unit
+from engine.core.vocabulary import NotificationStatus
 from engine.reminders.rulestore import evaluator
-from engine.reminders.sweep import sweep
+from engine.reminders.sweep import lateness, sweep
 from engine.reminders.timers import next_fire_at, sync_timers
 from rules.loader import RuleSet
+from rules.reach import NEEDS_ASSIGNMENT
 
 
 @contextmanager
@@ -89,14 +91,18 @@ def simulate(engine: Engine, rs: RuleSet, cal: WorkCalendar, start: datetime, en
     with scratch_copy(engine, plan_id) as session:
         tasks = {t.id: t for t in session.exec(select(Task))}
         ev = evaluator(session, rs, cal)
-        sync_timers(session, ev, tasks.values(), start, floor=start)
+        sync_timers(session, ev, tasks.values(), start)
         while True:
             moment = next_fire_at(session)
             if moment is None or moment > end:
                 break
+            # Moments before the start are judged at the start, as a real first run would.
+            moment = max(moment, start)
             if progress:
                 progress(moment)
             for row in sweep(session, ev, moment):
+                if row["status"] == NotificationStatus.SKIPPED and row["nominal_at"] < start:
+                    continue   # the past, judged at the start: not something the window would send
                 task = tasks[row["task_id"]]
                 out.append({"at": row["fire_at"].astimezone(cal.tz).isoformat(), "rule": row["rule_id"],
                             "level": row["level"], "task_id": task.id, "task_ref": task.ref,
@@ -132,12 +138,47 @@ def explain(session: Session, rs: RuleSet, cal: WorkCalendar, task: Task, at: da
                 "last_handled": handled[rule.id].astimezone(cal.tz).isoformat() if rule.id in handled else None,
                 "held_back": suppressed(rule.level, held)}
         if why is None:
-            for moment in ev.moments(rule, task):
-                if moment.fire > at:
-                    item["next"].append(moment.fire.isoformat())
-                    if len(item["next"]) == count:
-                        break
-            if not item["next"]:
-                item["why_not"] = "every moment of this rule is already past"
+            last = handled[rule.id].astimezone(cal.tz) if rule.id in handled else None
+            item["now"], item["next"] = _moments_around(ev, rule, task, at, last, count)
+            item["recipients"], item["nobody"] = _reached(ev, rule, task)
+            if item["now"] is None and not item["next"]:
+                item["why_not"] = ("mọi thời điểm của quy tắc đã qua và đã được xử lý "
+                                   "(every moment of this rule is past and was handled)")
         out.append(item)
     return out
+
+
+NOBODY_ABOVE = "không có ai ở cấp trên người được giao để báo / nobody above the assignee to tell"
+NOBODY_HOLDS = "không có ai giữ vai trò mà quy tắc nêu / nobody holds the roles the rule names"
+TO_ADMINS = "quản trị viên nhận «cần phân công» / the admins are asked to assign it"
+
+
+def _reached(ev, rule, task: Task) -> tuple[list[dict], str | None]:
+    """Whom the rule reaches for the task (by their true relationship), and, when it reaches
+    nobody it was meant for, why (Vietnamese / English)."""
+    found = ev.recipients(rule, task)
+    reached = [{"role": role, "person": p.code if p else None} for role, p in found]
+    if any(role == NEEDS_ASSIGNMENT for role, _ in found):
+        return reached, f"{ev.org.reach.nobody_to_tell(task)}; {TO_ADMINS}"
+    if all(p is None for _, p in found):
+        return reached, ev.org.reach.nobody_to_tell(task) or (NOBODY_ABOVE if rule.level else NOBODY_HOLDS)
+    return reached, None
+
+
+def _moments_around(ev, rule, task: Task, at: datetime, last: datetime | None,
+                    count: int) -> tuple[dict | None, list[str]]:
+    """What the sweep would do with this rule at `at` (the latest unhandled moment due by then,
+    judged as the sweep judges it), and the next `count` moments after `at`."""
+    late, upcoming = None, []
+    for moment in ev.moments(rule, task):
+        if moment.fire > at:
+            upcoming.append(moment.fire.isoformat())
+            if len(upcoming) == count:
+                break
+        elif last is None or moment.nominal > last:
+            late = moment
+    if late is None:
+        return None, upcoming
+    status, reason, fire = lateness(ev, rule, task, late, at, ev.catch_up_floor(at))
+    return {"status": status, "reason": reason, "moment": late.nominal.isoformat(),
+            "fire_at": fire.isoformat()}, upcoming

@@ -5,8 +5,17 @@ as it is now, writes the notifications and advances (or deletes) the timers in t
 transaction. A notification's identity is a unique key, so a batch that is retried after a
 crash, or run by two instances at once, never writes the same notification twice.
 
-Catch-up: if several moments of one timer are due (the engine was down), only the latest is
-notified; if even that is older than `max_catch_up`, it is recorded as `skipped`, not sent.
+What a late moment means depends on what the rule is about (the engine was down, the plan was
+imported after its deadlines, the rules were reloaded):
+
+- a *condition* (after_due: "overdue by N working days, not done, not acknowledged") that still
+  holds is notified once, now, whatever its age; of its missed repeats only the latest counts;
+- a reminder *before* the due day (before_due, on_due) is pointless once the day has passed, and
+  stale after `max_catch_up`: it is recorded `skipped` with the reason, never sent;
+- a cadence or a start-anchored reminder (every, after_start) sends its latest moment if it is
+  within `max_catch_up`, else records it `skipped`.
+
+A late notification is sent at the next moment of the send window (urgent ones at once).
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ from sqlmodel import Session, select
 
 from engine.reminders.escalation import held_levels, suppressed
 from engine.core.models import Notification, Task, Timer
+from engine.core.vocabulary import NotificationStatus
 from engine.reminders.timers import write_timers
 from rules.evaluate import Evaluator, Moment
+from rules.reach import NEEDS_ASSIGNMENT
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_ERROR = timedelta(hours=1)
@@ -61,12 +72,10 @@ def handle_one_batch(session: Session, ev: Evaluator, now: datetime, limit: int 
                 continue
             due, following = _due_moment(ev, rule, task, timer.seq, now)
             if due is not None:
-                status = "pending"
-                if due.fire < oldest:
-                    status = "skipped"
-                elif suppressed(rule.level, held.get(task.id, 0)):
-                    status = "suppressed"
-                rows.extend(_notifications(ev, rule, task, due, status, now))
+                status, reason, fire = lateness(ev, rule, task, due, now, oldest)
+                if status == NotificationStatus.PENDING and suppressed(rule.level, held.get(task.id, 0)):
+                    status = NotificationStatus.SUPPRESSED
+                rows.extend(_notifications(ev, rule, task, due, status, now, fire, reason))
             if following is None:
                 drop.append(timer.id)
             else:
@@ -95,25 +104,51 @@ def _due_moment(ev: Evaluator, rule, task: Task, seq: int, now: datetime) -> tup
     return latest, None
 
 
-def _notifications(ev: Evaluator, rule, task: Task, moment: Moment, status: str, now: datetime) -> list[dict]:
+PAST_DUE = "hạn đã qua, nhắc trước hạn không còn ý nghĩa (the due day has passed: a reminder before it is pointless)"
+STALE = "quá {limit} mà chưa gửi được, đã bỏ qua (older than max_catch_up {limit}: skipped)"
+
+
+def lateness(ev: Evaluator, rule, task: Task, moment: Moment, now: datetime,
+             oldest: datetime) -> tuple[str, str | None, datetime]:
+    """(status, reason, fire_at) for a moment that is due by `now`, by what the rule is about."""
+    local_now = now.astimezone(ev.tz)
+    if rule.trigger in ("before_due", "on_due"):
+        if task.due is not None and local_now.date() > task.due:
+            return NotificationStatus.SKIPPED, PAST_DUE, moment.fire
+    if rule.trigger != "after_due" and moment.fire < oldest:
+        return NotificationStatus.SKIPPED, STALE.format(limit=ev.rs.defaults.max_catch_up), moment.fire
+    return NotificationStatus.PENDING, None, max(moment.fire, ev.send_time(local_now, rule))
+
+
+def _notifications(ev: Evaluator, rule, task: Task, moment: Moment, status: str, now: datetime,
+                   fire: datetime | None = None, reason: str | None = None) -> list[dict]:
     base = {"task_id": task.id, "rule_id": rule.id, "level": rule.level, "nominal_at": moment.nominal,
-            "fire_at": moment.fire, "template": ev.template(rule), "urgent": rule.urgent,
+            "fire_at": fire or moment.fire, "template": ev.template(rule), "urgent": rule.urgent,
             "require_ack": bool(rule.escalate and rule.escalate.require_ack),
-            "ruleset_version": ev.rs.version, "created_at": now}
+            "ruleset_version": ev.rs.version, "created_at": now, "reason": reason}
     rows = []
     for role, person in ev.recipients(rule, task):
         if person is None:
             rows.append(base | {"recipient": "-", "person_id": None, "role": role, "channel": "none",
-                                "status": "no_recipient" if status == "pending" else status})
+                                "status": NotificationStatus.NO_RECIPIENT if status == NotificationStatus.PENDING else status})
             continue
+        # A task with nobody to tell: the admins get the message asking them to assign it (rules.reach).
+        mine = base | ({"template": NEEDS_ASSIGNMENT, "require_ack": False} if role == NEEDS_ASSIGNMENT else {})
         channels = ev.channels(rule, person)
         if not channels:
-            rows.append(base | {"recipient": person.code, "person_id": person.id, "role": role,
-                                "channel": "none", "status": "no_contact" if status == "pending" else status})
+            rows.append(mine | {"recipient": person.code, "person_id": person.id, "role": role,
+                                "channel": "none", "status": NotificationStatus.NO_CONTACT if status == NotificationStatus.PENDING else status})
         for channel in channels:
-            rows.append(base | {"recipient": person.code, "person_id": person.id, "role": role,
-                                "channel": channel, "status": status})
+            row = mine | {"recipient": person.code, "person_id": person.id, "role": role,
+                          "channel": channel, "status": status}
+            if status == NotificationStatus.PENDING and not ev.configured(channel):
+                row |= {"status": NotificationStatus.NOT_CONFIGURED, "reason": NOT_CONFIGURED.format(channel=channel)}
+            rows.append(row)
     return rows
+
+
+NOT_CONFIGURED = ("kênh {channel} chưa được cấu hình trên máy chủ này, không gửi được "
+                  "(channel {channel} is not configured: nothing was sent)")
 
 
 def _write(session: Session, rows: list[dict], advance: list[dict], drop: list[int]) -> list[dict]:
@@ -129,7 +164,7 @@ def _write(session: Session, rows: list[dict], advance: list[dict], drop: list[i
         for start in range(0, len(task_ids), 500):
             existing.update(conn.execute(
                 select(c.task_id, c.rule_id, c.nominal_at, c.recipient, c.channel)
-                .where(c.task_id.in_(task_ids[start:start + 500]), c.nominal_at >= since)).tuples())
+                .where(c.task_id.in_(task_ids[start:start + 500]), c.nominal_at >= since)))
         created = [r for r in rows if key(r) not in existing]
         if created:
             # The unique key still guards against another instance inserting the same row meanwhile.

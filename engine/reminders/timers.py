@@ -2,8 +2,9 @@
 
 Timers are recomputed whenever a task is imported or changed and whenever the rules change.
 A rule's moments that were already handled (a notification exists for them) are never
-handled again; for a timer that did not exist yet, moments older than `max_catch_up` are not
-due at all (a plan imported today does not replay last year's reminders).
+handled again. A new timer starts at the rule's first moment, however old: the sweep then
+decides what a late moment means (engine/reminders/sweep.py: an overdue condition that still
+holds is notified once, now; a reminder before a due day that has passed is recorded skipped).
 """
 
 from __future__ import annotations
@@ -36,12 +37,11 @@ def sync_timers(session: Session, ev: Evaluator, tasks: Iterable[Task], now: dat
                 floor: datetime | None = None) -> dict[str, int]:
     """Make the timers of `tasks` match the rules; returns counts of inserted, updated, deleted.
 
-    `floor`: for a timer that is new, moments firing before it are not due (default: now minus
-    `max_catch_up`, so a freshly imported task catches up on the last week only).
+    `floor`: for a timer that is new, moments firing before it are not due at all (a simulation
+    that starts on a day); by default none, and the sweep judges each late moment.
     """
     counts = {"inserted": 0, "updated": 0, "deleted": 0}
     tasks = list(tasks)
-    floor = ev.catch_up_floor(now) if floor is None else floor
     for start in range(0, len(tasks), CHUNK):
         chunk = tasks[start:start + CHUNK]
         ids = [t.id for t in chunk]

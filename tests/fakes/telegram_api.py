@@ -11,7 +11,9 @@ It runs in a background thread with its own event loop, so sync and async tests 
 Like the real one it answers `/bot<token>/<method>` with `{"ok": true, "result": ...}` or an
 error with `error_code`, `description` and `parameters`; enforces flood limits (30 messages a
 second overall, 1 a second per chat, 20 a minute per group chat) with 429 and `retry_after`,
-and notes any request that came before a previous `retry_after` expired (`early`); refuses
+and notes any request that came before a previous `retry_after` expired (`early`), measured on
+`clock` (time.monotonic, or the virtual seconds of tests/support/clock.py that the engine's
+pacer also waits on); refuses
 HTML Telegram would refuse (unknown tags, unbalanced tags, over 4,096 characters).
 Scripted chats: `blocked` (403), unknown chats (400 chat not found; by default every positive
 id exists, negative ids only when listed in `groups`), `migrated` (400 with
@@ -35,7 +37,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -55,7 +57,7 @@ _SENDING = {"sendMessage"}
 class Request:
     method: str
     params: dict[str, Any]
-    at: float          # time.monotonic()
+    at: float          # the server's clock (time.monotonic() unless given another)
     token: str
     status: int = 0    # the HTTP status answered
 
@@ -91,6 +93,16 @@ class _EntityParser(HTMLParser):
         self.text.append(data)
 
 
+def visible_text(html: str) -> str:
+    """What a chat shows of Telegram HTML, as this fake keeps it in `messages` (tags gone, entities read);
+    fails on HTML the fake would refuse."""
+    parser = _EntityParser()
+    parser.feed(html)
+    parser.close()
+    assert parser.problem is None and not parser.open, parser.problem or f"unclosed {parser.open}"
+    return "".join(parser.text)
+
+
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -101,8 +113,11 @@ class FakeTelegram:
     def __init__(self, token: str = TOKEN, username: str = "dondoc_test_bot", *,
                  host: str = "127.0.0.1", port: int = 0, limits: bool = True,
                  per_second: int | None = 30, per_chat_interval: float | None = 1.0,
-                 group_per_minute: int | None = 20, long_poll_cap: float = 1.0) -> None:
+                 group_per_minute: int | None = 20, long_poll_cap: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.token, self.username = token, username
+        # What flood limits are measured on: the pacer's virtual seconds when a test shares them.
+        self.clock = clock
         self.bot_id = int(token.split(":")[0]) if token.split(":")[0].isdigit() else 1
         self.host, self.port = host, port
         self.limits = _Limits(per_second, per_chat_interval, group_per_minute) if limits else _Limits(None, None, None)
@@ -268,7 +283,7 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
         params = await _params(request)
-        record = Request(method, params, time.monotonic(), token)
+        record = Request(method, params, self.clock(), token)
         with self._lock:
             self.requests.append(record)
             scripted = self._scripts.get(method)

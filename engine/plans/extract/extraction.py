@@ -21,7 +21,7 @@ class Extraction:
     def due(self, deadline: str | None) -> DueSpec:
         """What a deadline phrase means within this plan."""
         if not deadline:
-            return DueSpec("", "unknown", reason="no deadline given")
+            return DueSpec("", "unknown", reason="chưa có thời hạn (no deadline given)")
         return parse_deadline(deadline, self.plan.year, (self.plan.start, self.plan.end))
 
     def to_json(self) -> dict[str, Any]:
@@ -37,16 +37,6 @@ class Extraction:
             "reports": [self._report_json(r) for r in self.reports],
             "review": [r.to_json() for r in self.review],
         }
-
-    def to_yaml(self) -> str:
-        """The draft plan file (PlanFile schema) with review comments."""
-        from engine.plans.extract.render import plan_yaml
-        return plan_yaml(self)
-
-    def summary(self) -> str:
-        """A human summary, Vietnamese first: tasks by domain and lead, dates, what needs review."""
-        from engine.plans.extract.render import summary
-        return summary(self)
 
     def _dates(self, deadline: str | None) -> dict[str, Any]:
         spec = self.due(deadline)

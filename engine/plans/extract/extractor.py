@@ -16,8 +16,9 @@ from engine.plans.prose.reports import find_reports
 from engine.plans.tables.rows import Running, table_tasks
 from engine.plans.tables.wide import is_wide, wide_tasks
 
-_APPENDIX_WINS = ("the plan lists its tasks in the appendix table; the prose items of this section "
-                  "were not taken as tasks, to avoid counting them twice")
+_APPENDIX_WINS = ("kế hoạch liệt kê nhiệm vụ trong bảng phụ lục; các mục văn xuôi của phần này không được lấy "
+                  "làm nhiệm vụ để khỏi tính hai lần (the plan lists its tasks in the appendix table; the prose "
+                  "items of this section were not taken as tasks, to avoid counting them twice)")
 
 
 def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
@@ -56,7 +57,8 @@ def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
             report.ref += "-BC"
     if not tasks and not reports:
         review.append(ReviewItem((1, max((ln.no for ln in source.lines), default=1)), "",
-                                 "no task table, domain headings or reports were recognised"))
+                                 "không nhận ra bảng nhiệm vụ, đề mục lĩnh vực hay báo cáo nào "
+                                 "(no task table, domain headings or reports were recognised)"))
     review.sort(key=lambda r: r.lines)
     return Extraction(plan, tasks, reports, review, kind=source.kind, encoding=source.encoding)
 
@@ -69,9 +71,11 @@ def _drop_duplicates(tasks: list[TaskDraft], review: list[ReviewItem]) -> list[T
         key = (task.title, task.lead, tuple(task.support), task.deadline, task.product)
         if key in seen:
             first = seen[key]
+            a, b = first.lines
             review.append(ReviewItem(task.lines, f"{task.ref}. {task.title}"[:300],
-                                     f"identical to task {first.ref} (lines {first.lines[0]}-{first.lines[1]}); "
-                                     "not kept as a second task"))
+                                     f"trùng với nhiệm vụ {first.ref} (dòng {a}-{b}); không giữ thành nhiệm vụ "
+                                     f"thứ hai (identical to task {first.ref}, lines {a}-{b}; not kept as a "
+                                     "second task)"))
             continue
         seen[key] = task
         kept.append(task)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from engine.core.models import DOMAINS
+from engine.core.cchc import DOMAINS
 from engine.plans.read.text import clean
 
 if TYPE_CHECKING:

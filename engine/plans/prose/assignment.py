@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from engine.core.names import match_key
-from engine.plans.read.topics import claimed_topics, domain_of, heading_topic
+from engine.plans.read.topics import claimed_topics, domain_of, heading_topic, topic_label
 from engine.plans.extract.model import ReviewItem
 from engine.plans.prose.outline import Item, Section, head_and_rest
 from engine.plans.read.text import UPPER, Span, fold
@@ -150,9 +150,12 @@ def _decide(topic: str, claims: list[_Claim], review: list[ReviewItem]) -> Lead 
         return Lead(winner[0].unit, confidence, lines)
     others = "; ".join(f"{c[0].unit} (dòng {c[0].lines[0]})" for c in ranked[1:])
     if len(winner) > len(ranked[1]):
-        note = f"several units claim {topic}; {winner[0].unit} is named most often (also: {others})"
+        note = (f"nhiều đơn vị được giao {topic_label(topic)}; chọn {winner[0].unit} vì được nêu nhiều nhất "
+                f"(các đơn vị khác: {others}) (several units claim {topic}; {winner[0].unit} is named most often)")
         review.append(ReviewItem(lines, winner[0].unit, note))
         return Lead(winner[0].unit, confidence - 0.2, lines, note)
     review.append(ReviewItem(lines, f"{winner[0].unit}; {others}",
-                             f"the assignment section gives {topic} to several units equally; no lead set"))
+                             f"phần phân công giao {topic_label(topic)} cho nhiều đơn vị ngang nhau; "
+                             f"chưa đặt đơn vị chủ trì (the assignment section gives {topic} to several "
+                             "units equally; no lead set)"))
     return None

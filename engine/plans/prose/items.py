@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.core.cchc import REF_PREFIX
 from engine.plans.prose.assignment import Lead, lead_for
-from engine.plans.read.topics import REF_PREFIX, claimed_topics, domain_of, heading_topic
+from engine.plans.read.topics import claimed_topics, domain_of, heading_topic, topic_label
 from engine.plans.extract.model import PlanDraft, ReviewItem, TaskDraft
 from engine.plans.prose.outline import Item, Section, head_and_rest
 from engine.plans.read.text import Span, title_text
@@ -93,8 +94,9 @@ def prose_tasks(sections: list[Section], leads: dict[str, Lead], plan: PlanDraft
 def _review_skipped(skipped: list[Item], review: list[ReviewItem]) -> None:
     if skipped:
         review.append(ReviewItem((skipped[0].span.first, skipped[-1].span.last), skipped[0].text[:200],
-                                 "items of the tasks section under no CCHC domain heading; "
-                                 "not taken as tasks"))
+                                 "các mục của phần nhiệm vụ không nằm dưới đề mục lĩnh vực CCHC nào; "
+                                 "không lấy làm nhiệm vụ (items of the tasks section under no CCHC domain "
+                                 "heading; not taken as tasks)"))
         skipped.clear()
 
 
@@ -105,8 +107,9 @@ def _review_missing_leads(tasks: list[TaskDraft], review: list[ReviewItem]) -> N
             orphans.setdefault(task.domain, []).append(task)
     for domain, group in orphans.items():
         review.append(ReviewItem((group[0].lines[0], group[-1].lines[1]), ", ".join(t.ref for t in group),
-                                 f"no unit is made responsible for {domain} in the assignment section; "
-                                 f"{len(group)} task(s) have no lead"))
+                                 f"phần phân công không giao {topic_label(domain)} cho đơn vị nào; "
+                                 f"{len(group)} nhiệm vụ chưa có đơn vị chủ trì (no unit is made responsible "
+                                 f"for {domain} in the assignment section; {len(group)} task(s) have no lead)"))
 
 
 def _is_subheading(item: Item) -> bool:
@@ -125,11 +128,11 @@ def _task(item: Item, title: str, topic: str, lead: Lead | None, plan: PlanDraft
     notes = []
     confidence = lead.confidence if lead else 0.5
     if lead is None:
-        notes.append("no lead unit for this domain")
+        notes.append("lĩnh vực này chưa có đơn vị chủ trì (no lead unit for this domain)")
     elif lead.note:
         notes.append(lead.note)
     if own:
-        notes.append("deadline taken from the item's text")
+        notes.append("thời hạn lấy từ nội dung của mục (deadline taken from the item's text)")
         confidence = min(confidence, 0.7)
     return TaskDraft(ref=f"{REF_PREFIX[domain]}-{counters[domain]}", title=title, domain=domain,
                      lead=lead.unit if lead else None,

@@ -39,11 +39,13 @@ def read_metadata(lines: list[Line], file: str, sha256: str, year: int | None,
     title, title_lines = _title(head) or _title(lines) or (None, (1, 1))
     if title is None:
         title = f"Kế hoạch (không rõ tiêu đề) - {file}"
-        review.append(ReviewItem((1, 1), "", "plan title not found; the file name stands in for it"))
+        review.append(ReviewItem((1, 1), "", "không tìm thấy tiêu đề kế hoạch; tạm dùng tên tệp "
+                                     "(plan title not found; the file name stands in for it)"))
     issuer = _issuer(head) or _issuer(lines)
     if issuer is None:
         issuer = "UBND xã (không rõ tên)"
-        review.append(ReviewItem((1, 1), "", "issuing commune not found; fill in plan.issuer"))
+        review.append(ReviewItem((1, 1), "", "không tìm thấy xã ban hành; điền plan.issuer "
+                                     "(issuing commune not found; fill in plan.issuer)"))
     text = "\n".join(line.text for line in head)
     code = next((m[1] for m in (_CODE.search(text), _DECISION_CODE.search(text)) if m), None)
     found_year, part = _title_year(title)

@@ -80,12 +80,14 @@ def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
             if deadline is None or (not asks_report and deadline[1] != "dated"):
                 if asks_report and (recipient or "theo quy định" in clause):
                     review.append(ReviewItem(lines, clean(clause),
-                                             "reporting duty without a date or cadence; not made a report"))
+                                             "yêu cầu báo cáo không nêu ngày hay chu kỳ; chưa tạo báo cáo "
+                                             "(reporting duty without a date or cadence; not made a report)"))
                 continue
             phrase, how = deadline
             if leads == [None]:
                 review.append(ReviewItem(lines, clean(clause),
-                                         "reporting obligation whose responsible unit is not stated"))
+                                         "yêu cầu báo cáo không nêu đơn vị thực hiện "
+                                         "(reporting obligation whose responsible unit is not stated)"))
                 continue
             for lead in leads:
                 draft = _draft(clause, phrase, how, lead, recipient or shared, lines,
@@ -99,13 +101,13 @@ def _draft(clause: str, phrase: str, how: str, lead: str, recipient: str | None,
            *, from_subject: bool, whole: bool) -> ReportDraft:
     notes, confidence = [], 0.9
     if recipient is None:
-        notes.append("recipient not stated")
+        notes.append("chưa nêu nơi nhận (recipient not stated)")
         confidence -= 0.15
     if from_subject:
-        notes.append("lead read from the sentence's subject")
+        notes.append("đơn vị thực hiện lấy từ chủ ngữ của câu (lead read from the sentence's subject)")
         confidence -= 0.1
     if how == "periodic":
-        notes.append("periodic, but no date or cadence is stated")
+        notes.append("định kỳ nhưng không nêu ngày hay chu kỳ (periodic, but no date or cadence is stated)")
         confidence = 0.5
     title = _title(clause, phrase, whole)
     return ReportDraft(ref="", title=title, lead=lead, recipient=recipient, deadline=phrase,
@@ -191,7 +193,8 @@ def _closing_review(span: Span, review: list[ReviewItem]) -> None:
         clause = text[start:end]
         if re.search("báo cáo", clause, re.I) and _deadline(clause):
             review.append(ReviewItem(span.lines(start, end), clean(clause),
-                                     "the closing paragraph asks for reports without naming a unit or date"))
+                                     "đoạn cuối yêu cầu báo cáo nhưng không nêu đơn vị hay ngày "
+                                     "(the closing paragraph asks for reports without naming a unit or date)"))
 
 
 def _dedupe(reports: list[ReportDraft], review: list[ReviewItem]) -> list[ReportDraft]:
@@ -202,11 +205,13 @@ def _dedupe(reports: list[ReportDraft], review: list[ReviewItem]) -> list[Report
         if key in kept:
             first = kept[key]
             review.append(ReviewItem(report.lines, report.title,
-                                     f"the same report is stated again; merged into {first.ref}"))
+                                     f"báo cáo này được nêu lại; gộp vào {first.ref} "
+                                     f"(the same report is stated again; merged into {first.ref})"))
             continue
         if report.confidence <= 0.5:
             review.append(ReviewItem(report.lines, report.title,
-                                     f"recurring report by {report.lead} without a date; set its deadline"))
+                                     f"báo cáo định kỳ của {report.lead} chưa có ngày; cần đặt thời hạn "
+                                     f"(recurring report by {report.lead} without a date; set its deadline)"))
         base = "BC-" + ("".join(w[0] for w in slug(report.lead or "").split("-")).upper() or "X")
         ref, n = base, 2
         while ref in used:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 from engine.plans.extract.model import ExtractError
-from engine.plans.read.readers import Source
+from engine.plans.read.source import Source
 from engine.plans.tables.rows import TableRow
 from engine.plans.read.text import Line, clean
 

@@ -13,26 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from engine.plans.read.decode import decode_text
+from engine.plans.read.source import Source
 from engine.plans.extract.model import ExtractError
 from engine.plans.tables.rows import TableRow, header_roles
 from engine.plans.read.text import Line, clean
 
 KINDS = {".txt": "txt", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".pdf": "pdf"}
-
-
-@dataclass
-class Source:
-    file: str  # the name the plan file cites (no directories)
-    kind: str
-    sha256: str
-    encoding: str | None = None
-    lines: list[Line] = field(default_factory=list)  # prose, in order
-    tables: list[list[TableRow]] = field(default_factory=list)
 
 
 def read_source(path: str | Path) -> Source:

@@ -8,31 +8,25 @@ from __future__ import annotations
 
 import re
 
+from engine.core.cchc import DOMAINS, HEADING_WORDS, SENTENCE_WORDS
 from engine.plans.read.text import fold
 
-# Domain words as headings write them, matched on folded text (no diacritics, lower case).
-_HEADING_WORDS: list[tuple[str, str]] = [
-    ("direction", r"chi dao,? (?:va )?dieu hanh"),
-    ("institutions", r"the che"),
-    ("procedures", r"thu tuc hanh chinh|\btthc\b|mot cua"),
-    ("organization", r"to chuc bo may|\bbo may\b"),
-    ("civil_service", r"cong vu"),
-    ("public_finance", r"tai chinh cong"),
-    ("digital_government", r"chinh quyen dien tu|chinh quyen so|chinh phu dien tu|chuyen doi so"
-                           r"|hien dai hoa hanh chinh"),
-    ("propaganda", r"tuyen truyen"),
-    ("iso", r"\biso\b"),
-]
-# Assignment sentences name a domain by its subject matter too ("văn bản quy phạm pháp luật").
-_CLAIM_WORDS: list[tuple[str, str]] = _HEADING_WORDS + [
-    ("institutions", r"van ban quy pham phap luat|\bvb ?qppl\b"),
-    ("civil_service", r"chat luong doi ngu can bo|doi ngu cbcc"),
-]
+# Topics finer than a domain, matched on folded text like the domains' own words (engine.core.cchc).
 TOPIC_DOMAIN = {"propaganda": "direction", "iso": "digital_government"}
-# Short ref prefixes per domain, as the hand-converted example plans use them.
-REF_PREFIX = {"direction": "CD", "institutions": "TC", "procedures": "TTHC", "organization": "BM",
-              "civil_service": "CV", "public_finance": "TCC", "digital_government": "CQS",
-              "other": "K"}
+_TOPIC_WORDS = {"propaganda": r"tuyen truyen", "iso": r"\biso\b"}
+_HEADING_WORDS: list[tuple[str, str]] = [*HEADING_WORDS.items(), *_TOPIC_WORDS.items()]
+# Assignment sentences name a domain by its subject matter too ("văn bản quy phạm pháp luật").
+_CLAIM_WORDS: list[tuple[str, str]] = [*SENTENCE_WORDS.items(), *_TOPIC_WORDS.items()]
+
+
+_TOPIC_LABELS = {"propaganda": "công tác tuyên truyền", "iso": "việc áp dụng ISO 9001"}
+
+
+def topic_label(topic: str) -> str:
+    """The Vietnamese name of a topic, for messages to admins: 'lĩnh vực Cải cách thể chế'."""
+    if topic in _TOPIC_LABELS:
+        return _TOPIC_LABELS[topic]
+    return f"lĩnh vực {DOMAINS[topic]}" if topic in DOMAINS else topic
 
 
 def domain_of(topic: str) -> str:

@@ -79,17 +79,18 @@ def make_task(ref: str, domain: str, title: str, lead_text: str | None, support_
     if len(leads) > 1:
         # "Tư pháp; Văn hóa" in the lead cell: the first leads, the others support.
         support = leads[1:] + support
-        notes.append("several units in the lead cell; the first is taken as lead")
+        notes.append("ô chủ trì nêu nhiều đơn vị; lấy đơn vị đầu tiên làm chủ trì "
+                     "(several units in the lead cell; the first is taken as lead)")
         confidence -= 0.1
     if not leads:
-        notes.append("no lead unit")
+        notes.append("chưa có đơn vị chủ trì (no lead unit)")
         confidence -= 0.3
     deadline = clean(deadline) if deadline else None
     if not deadline:
-        notes.append("no deadline")
+        notes.append("chưa có thời hạn (no deadline)")
         confidence -= 0.2
     elif parse_deadline(deadline, plan.year, (plan.start, plan.end)).kind == "unknown":
-        notes.append("deadline phrase not understood")
+        notes.append("chưa đọc được thời hạn (deadline phrase not understood)")
         confidence -= 0.2
     return TaskDraft(ref=ref, title=title_text(title), domain=domain, lead=leads[0] if leads else None,
                      support=support, deadline=deadline, product=title_text(product) if product else None,

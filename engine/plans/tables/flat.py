@@ -103,7 +103,8 @@ def narrow_tasks(lines: list[Line], plan: PlanDraft, review: list[ReviewItem]) -
         _feed(row, line, plan.year, _next(lines, i))
     if announced is not None and announced != len(rows):
         review.append(ReviewItem((rows[0].first, rows[-1].last) if rows else (1, 1), f"{len(rows)} rows",
-                                 f"the appendix says it lists {announced} tasks but {len(rows)} rows were read"))
+                                 f"phụ lục ghi có {announced} nhiệm vụ nhưng đọc được {len(rows)} dòng "
+                                 f"(the appendix says it lists {announced} tasks but {len(rows)} rows were read)"))
     return [_task(r, plan) for r in rows]
 
 
@@ -161,7 +162,8 @@ def _task(row: _Row, plan: PlanDraft) -> TaskDraft:
     groups = group_units(row.units)
     notes, confidence = [], 0.9
     if row.inferred:
-        notes.append(f"row number lost in the text; numbered {row.ref} by position")
+        notes.append(f"mất số thứ tự của dòng; đánh số {row.ref} theo vị trí "
+                     f"(row number lost in the text; numbered {row.ref} by position)")
         confidence -= 0.15
     return make_task(row.ref, row.domain, row.content.text, groups[0] if groups else None,
                      "; ".join(groups[1:]) or None, row.deadline or None, row.product.text or None,

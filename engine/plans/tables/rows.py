@@ -85,7 +85,7 @@ def table_tasks(rows: list[TableRow], plan: PlanDraft, review: list[ReviewItem],
         if not title:
             if any(filled):
                 review.append(ReviewItem((row.no, row.last or row.no), " | ".join(filled)[:300],
-                                         "table row without a task text"))
+                                         "dòng bảng không có nội dung nhiệm vụ (table row without a task text)"))
             continue
         if previous is not None and (title, ref or previous[1]) == previous:
             continue  # the same merged task cell, one more activity row
@@ -95,7 +95,8 @@ def table_tasks(rows: list[TableRow], plan: PlanDraft, review: list[ReviewItem],
         else:
             ref = str(expected)
             expected += 1
-            notes.append(f"row has no TT number; numbered {ref} by position")
+            notes.append(f"dòng không có số TT; đánh số {ref} theo vị trí "
+                         f"(row has no TT number; numbered {ref} by position)")
             confidence -= 0.15
         previous = (title, ref)
         tasks.append(make_task(ref, domain, title, get("lead") or None, get("support") or None,

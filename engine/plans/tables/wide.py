@@ -219,8 +219,10 @@ def _finish(group: _Group, prefix: str, domain: str, plan: PlanDraft, review: li
     if not group.tasks:
         if group.units or group.deadline:
             text = clean(" ".join(a.s for a in group.activities))
-            review.append(ReviewItem(lines, text[:300], "an activity with its own lead or deadline, "
-                                     "not under a numbered task; not made a task"))
+            review.append(ReviewItem(lines, text[:300],
+                                     "hoạt động có đơn vị chủ trì hoặc thời hạn riêng nhưng không thuộc nhiệm vụ "
+                                     "đánh số nào; chưa tạo nhiệm vụ (an activity with its own lead or deadline, "
+                                     "not under a numbered task; not made a task)"))
         return []
     out = []
     units = group_units(group.units)
@@ -234,24 +236,29 @@ def _finish(group: _Group, prefix: str, domain: str, plan: PlanDraft, review: li
             continue
         notes, confidence = [], 0.8 if len(group.tasks) == 1 else 0.7
         if len(group.tasks) > 1:
-            notes.append("several tasks share one lead/deadline cell")
+            notes.append("nhiều nhiệm vụ chung một ô chủ trì/thời hạn "
+                         "(several tasks share one lead/deadline cell)")
         if assumed:
-            notes.append(f"lead assumed: '{lead}' is named after the collective '{units[0]}'")
+            notes.append(f"tạm coi '{lead}' chủ trì: được nêu sau tập thể '{units[0]}' "
+                         f"(lead assumed: '{lead}' is named after the collective '{units[0]}')")
             confidence -= 0.15
             review.append(ReviewItem(lines, f"{prefix}{task.n} {title}"[:300],
-                                     f"lead/support order unclear in the flattened table; lead assumed {lead}"))
+                                     f"bảng bị dàn phẳng nên không rõ đơn vị nào chủ trì, đơn vị nào phối hợp; "
+                                     f"tạm coi {lead} chủ trì (lead/support order unclear in the flattened "
+                                     f"table; lead assumed {lead})"))
         if group.leftovers:
-            notes.append("text after the deadline was not placed")
+            notes.append("phần chữ sau thời hạn chưa xếp được (text after the deadline was not placed)")
             confidence -= 0.1
         if not group.deadline:
-            review.append(ReviewItem(lines, f"{prefix}{task.n} {title}"[:300], "no deadline found for this task"))
+            review.append(ReviewItem(lines, f"{prefix}{task.n} {title}"[:300],
+                                     "không tìm thấy thời hạn của nhiệm vụ này (no deadline found for this task)"))
         out.append(make_task(ref, domain, title, lead, "; ".join(support) or None, group.deadline or None,
                              None, lines, plan, confidence, notes))
     if group.leftovers and out:
-        text = clean(" ".join(ln.s for ln in group.leftovers))
+        text, refs = clean(" ".join(ln.s for ln in group.leftovers)), ", ".join(t.ref for t in out)
         review.append(ReviewItem((group.leftovers[0].no, group.leftovers[-1].no), text[:300],
-                                 f"text after the deadline of {', '.join(t.ref for t in out)} not placed "
-                                 "(a product or remark?)"))
+                                 f"phần chữ sau thời hạn của {refs} chưa xếp được, có thể là sản phẩm hay ghi chú "
+                                 f"(text after the deadline of {refs} not placed; a product or remark?)"))
     return out
 
 
@@ -266,18 +273,21 @@ def _lead(units: list[str]) -> tuple[str | None, list[str], bool]:
 
 def _doubt(group: _Group, task: _Task, units: list[str], lead: str | None) -> str | None:
     if task.mixed:
-        return "several table cells are run together on one line; the row cannot be read reliably"
+        return ("nhiều ô của bảng dính vào một dòng; không đọc chắc được dòng này "
+                "(several table cells are run together on one line; the row cannot be read reliably)")
     if not units and not group.deadline:
-        return "no lead unit and no deadline found for this task"
+        return ("không tìm thấy đơn vị chủ trì và thời hạn của nhiệm vụ này "
+                "(no lead unit and no deadline found for this task)")
     if lead is None:
-        return "no lead unit found for this task"
+        return "không tìm thấy đơn vị chủ trì của nhiệm vụ này (no lead unit found for this task)"
     if len(units) == 1 and is_group(units[0]):
-        return f"only the collective '{units[0]}' is named; it may be the support, with the lead cell empty"
+        return (f"chỉ nêu tập thể '{units[0]}'; có thể đó là đơn vị phối hợp và ô chủ trì để trống "
+                f"(only the collective '{units[0]}' is named; it may be the support, with the lead cell empty)")
     # Leftovers as wide as the title and activity columns mean the row was interleaved; narrow
     # ones are the tail of the product or funding cell.
     if group.leftovers and group.leftovers[0].s[:1].islower() and max(len(ln.s) for ln in group.leftovers) > 12:
-        return ("the task's text continues after its deadline (interleaved columns); "
-                "its title may be cut short")
+        return ("nội dung nhiệm vụ còn tiếp sau thời hạn do các cột xen nhau; tên nhiệm vụ có thể bị cắt "
+                "(the task's text continues after its deadline, interleaved columns; its title may be cut short)")
     return None
 
 

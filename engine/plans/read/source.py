@@ -1,0 +1,18 @@
+"""A document as read: its numbered prose lines and its tables, and where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.plans.read.text import Line
+from engine.plans.tables.rows import TableRow
+
+
+@dataclass
+class Source:
+    file: str  # the name the plan file cites (no directories)
+    kind: str
+    sha256: str
+    encoding: str | None = None
+    lines: list[Line] = field(default_factory=list)  # prose, in order
+    tables: list[list[TableRow]] = field(default_factory=list)
