@@ -72,6 +72,17 @@ def _for_assignee(person: Person, task: Task, session: Session) -> str | None:
     return f"Nút này dành cho người thực hiện nhiệm vụ ({name}). (Not your task.)"
 
 
+def _move(session, env, person, row, task, where, now, status: str, icon: str, label: str,
+          reply: str) -> Outcome:
+    """Change the task's status from a button, and mark the pressed message with who and when."""
+    transition(session, task, status, Actor.of(person, "telegram"), now)
+    env.sync(session, task, now)
+    out = Outcome(reply)
+    edit = edit_after(session, where, same_task(session, row), _done_line(icon, label, person, now, env), now)
+    out.edits += [edit] if edit else []
+    return out
+
+
 def start(session, env, person, row, task, where, now) -> Outcome:
     """Đang thực hiện: open -> in_progress."""
     problem = _for_assignee(person, task, session) or _stale_status(task)
@@ -79,13 +90,8 @@ def start(session, env, person, row, task, where, now) -> Outcome:
         problem = "Nhiệm vụ đã ở trạng thái đang thực hiện. (Already in progress.)"
     if problem:
         return Outcome(problem, alert=True)
-    transition(session, task, TaskStatus.IN_PROGRESS, Actor.of(person, "telegram"), now)
-    env.sync(session, task, now)
-    out = Outcome("Đã ghi nhận: đang thực hiện.")
-    line = _done_line("▶️", "Đang thực hiện", person, now, env)
-    edit = edit_after(session, where, same_task(session, row), line, now)
-    out.edits += [edit] if edit else []
-    return out
+    return _move(session, env, person, row, task, where, now, TaskStatus.IN_PROGRESS, "▶️", "Đang thực hiện",
+                 "Đã ghi nhận: đang thực hiện.")
 
 
 def done(session, env, person, row, task, where, now) -> Outcome:
@@ -93,12 +99,8 @@ def done(session, env, person, row, task, where, now) -> Outcome:
     problem = _for_assignee(person, task, session) or _stale_status(task)
     if problem:
         return Outcome(problem, alert=True)
-    transition(session, task, TaskStatus.DONE, Actor.of(person, "telegram"), now)
-    env.sync(session, task, now)
-    out = Outcome("Đã ghi nhận: hoàn thành.")
-    line = _done_line("✅", "Đã hoàn thành", person, now, env)
-    edit = edit_after(session, where, same_task(session, row), line, now)
-    out.edits += [edit] if edit else []
+    out = _move(session, env, person, row, task, where, now, TaskStatus.DONE, "✅", "Đã hoàn thành",
+                "Đã ghi nhận: hoàn thành.")
     open_dialog(session, where.chat_id, person, DialogKind.DONE_NOTE, task, row, now)
     out.say(where.chat_id, f"✅ Đã ghi nhận hoàn thành nhiệm vụ <b>{escape(task.title)}</b>.\n"
                            f"Nếu cần, đồng chí trả lời tin này để ghi chú kết quả (ví dụ: số văn bản, nơi lưu "
