@@ -6,7 +6,8 @@ and a daily re-check of every timer. SIGTERM/SIGINT only set a flag; in-flight s
 and their outcomes are recorded before the process exits. What is due is always decided on the
 context's clock (engine.infra.clock); APScheduler's real-time alarm only says when to look again.
 
-With a Telegram token the bot (engine/chat/) runs beside them: long polling in `serve`, one pass
+With a Telegram token the bot (engine/chat/telegram/), and with a Zalo token the Zalo receiver
+(engine/chat/zalo/), run beside them: long polling in `serve`, one pass
 over the waiting updates at the start of `run_once` (so cron users get buttons and commands too,
 answered at the next run). Either way updates are handled before the sweep, so an action taken
 on a phone stops the reminders it makes pointless.
@@ -29,12 +30,12 @@ from typing import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import Session
 
-from engine.chat.callbacks import Signer
+from engine.chat.telegram.callbacks import Signer
 from engine.context import AppContext
 from engine.infra.clock import Clock, FixedClock
 from engine.infra.db import transaction
 from engine.delivery.dispatch import Delivery, DispatchConfig, dispatch_once
-from engine.delivery.pacing import TelegramPacer
+from engine.delivery.pacing import TelegramPacer, ZaloPacer
 from engine.reminders.rulestore import active_ruleset, evaluator, reload_rules, rules_file
 from engine.reminders.sweep import sweep
 from engine.reminders.timers import next_fire_at, sync_all
@@ -67,26 +68,45 @@ class Daemon:
         self.cfg = cfg or DispatchConfig(lease=timedelta(seconds=s.dispatch_lease_seconds),
                                          max_age=timedelta(hours=s.dispatch_max_age_hours))
         self.pacer = pacer or TelegramPacer.on(ctx.pacer_clock)
+        self.zalo_pacer = ZaloPacer.on(ctx.pacer_clock, per_second=s.zalo.per_second, chat_gap=s.zalo.chat_gap)
         self._rules_mtime: float | None = None
         self.signer = Signer.from_settings(s) if s.telegram_token else None
         self._bot = None
+        self._zalo = None
 
     @property
     def delivery(self) -> Delivery:
-        """The channels dispatch sends on, with what the Telegram conversation adds to them."""
-        from engine.chat.outbox import button_maker, remember_sent
+        """The channels dispatch sends on, with what each chat adapter adds to them (Telegram:
+        buttons; Zalo: numbered answers) and remembers of what was sent."""
+        from engine.chat.telegram.outbox import button_maker, remember_sent
+        from engine.chat.zalo import outbox as zalo
 
-        hooks = {"buttons": {"telegram": button_maker(self.signer)} if self.signer else {},
-                 "on_sent": {"telegram": remember_sent}}
-        return Delivery(self.notifiers, self.renderer, self.ctx.calendar, {"telegram": self.pacer}, **hooks)
+        hooks = {"buttons": {"zalo": zalo.hints, **({"telegram": button_maker(self.signer)} if self.signer else {})},
+                 "on_sent": {"telegram": remember_sent, "zalo": zalo.remember_sent}}
+        pacers = {"telegram": self.pacer, "zalo": self.zalo_pacer}
+        return Delivery(self.notifiers, self.renderer, self.ctx.calendar, pacers, **hooks)
 
     @property
     def bot(self):
-        """The Telegram bot (engine.chat.app.TelegramBot), built on first use; None without a token."""
+        """The Telegram bot (engine.chat.telegram.bot.TelegramBot), built on first use; None without a token."""
         if self._bot is None and self.ctx.settings.telegram_token is not None:
-            from engine.chat.app import TelegramBot
+            from engine.chat.telegram.bot import TelegramBot
             self._bot = TelegramBot(self.ctx)
         return self._bot
+
+    @property
+    def zalo(self):
+        """The Zalo receiver (engine.chat.zalo.receive.ZaloReceiver) in polling mode, built on first
+        use; None without a token, or in webhook mode (not served yet: said once in the log)."""
+        s = self.ctx.settings
+        if self._zalo is None and s.zalo_token is not None:
+            if s.zalo.mode != "polling":
+                log.warning("zalo.mode: webhook is not served yet: no Zalo messages are received")
+                self._zalo = False
+            else:
+                from engine.chat.zalo.receive import ZaloReceiver
+                self._zalo = ZaloReceiver(self.ctx)
+        return self._zalo or None
 
     def sweep_now(self) -> int:
         """Create the notifications of every timer due now; returns how many."""
@@ -121,6 +141,11 @@ class Daemon:
                 await self.bot.poll_once()
             finally:
                 await self.bot.aclose()
+        if self.zalo is not None:
+            try:
+                await self.zalo.poll_once()
+            finally:
+                await self.zalo.aclose()
         totals.created = self.sweep_statuses()
         totals.notifications = sum(totals.created.values())
         await self.dispatch_until_idle(totals)
@@ -156,10 +181,12 @@ class Daemon:
         service.start()
         log.info("dondoc engine running; channels: %s", {k: type(v).__name__ for k, v in self.notifiers.items()})
         bot_task = asyncio.create_task(self.bot.run(stop), name="telegram-bot") if self.bot is not None else None
+        zalo_task = asyncio.create_task(self.zalo.run(stop), name="zalo-bot") if self.zalo is not None else None
         try:
             await stop.wait()
         finally:
             await _stop_bot(bot_task, stop)
+            await _stop_bot(zalo_task, stop)
             await service.drain()
             await self.close_notifiers()
             log.info("dondoc engine stopped")

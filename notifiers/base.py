@@ -7,9 +7,14 @@
      ├── RetryLater(message, retry_after)
      │                     flood control (Telegram 429): wait that long; not the message's fault,
      │                     so the attempt is not counted, and the channel's pacer pauses
-     └── ChatMoved(message, new_address)
-                           the destination moved (Telegram ChatMigrated): store the new address
-                           and resend once
+     ├── ChatMoved(message, new_address)
+     │                     the destination moved (Telegram ChatMigrated): store the new address
+     │                     and resend once
+     └── ChannelDown(message, retry_after)
+                           the channel itself is refused (Zalo 401: the bot token is wrong or was
+                           reset): no person's fault, so no contact is marked broken and the
+                           attempt is not counted; dispatch logs an error for admins and tries
+                           again after `retry_after` seconds
 
 A notifier makes exactly one attempt per call and never loops or sleeps: retries, backoff and
 rate limits belong to the dispatcher (engine/delivery/), like Alertmanager's retry stage.
@@ -38,6 +43,7 @@ class Recipient:
     email: str | None = None
     telegram: str | None = None      # chat id (or @username)
     locale: str = "vi"
+    zalo: str | None = None          # Zalo Bot chat id (a string)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,14 @@ class ChatMoved(NotifierError):
     def __init__(self, message: str, new_address: str):
         super().__init__(message, permanent=False)
         self.new_address = new_address
+
+
+class ChannelDown(NotifierError):
+    """The channel is misconfigured or refused as a whole (a bad token): pause it, blame nobody."""
+
+    def __init__(self, message: str, retry_after: float = 300.0):
+        super().__init__(message, permanent=False)
+        self.retry_after = retry_after
 
 
 class Notifier(Protocol):

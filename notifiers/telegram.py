@@ -21,7 +21,6 @@ fails, the parts before it are remembered for that message key and chat, so a re
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any, Iterable, Sequence
 
@@ -34,9 +33,9 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from notifiers.base import ChatMoved, Message, NotifierError, RetryLater, as_rows
+from notifiers.parts import PartProgress
 from notifiers.htmlsplit import escape, split_html
 
-_REMEMBERED = 1000   # partly sent messages kept for resuming; older ones are forgotten
 
 
 class TelegramNotifier:
@@ -57,7 +56,7 @@ class TelegramNotifier:
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
         self._bot = Bot(secret, request=self._request, get_updates_request=self._updates_request,
                         **kwargs)
-        self._progress: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
+        self._parts = PartProgress()
 
     @classmethod
     def from_settings(cls, settings: Any) -> TelegramNotifier:
@@ -83,7 +82,7 @@ class TelegramNotifier:
         chat_id: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
         parts = message_parts(message)
         key = (message.key, str(chat_id))
-        done, last_id = self._progress.get(key, (0, ""))
+        done, last_id = self._parts.resume(key)
         markup = keyboard(message.buttons)
         for index in range(done, len(parts)):
             try:
@@ -93,20 +92,11 @@ class TelegramNotifier:
                     link_preview_options=LinkPreviewOptions(is_disabled=True))
             except TelegramError as exc:
                 error = _classify(exc, chat_id)
-                if index > 0:
-                    self._remember(key, index, last_id)
-                    error = error.reworded(f"{error} (part {index + 1} of {len(parts)}; "
-                                           f"{index} already sent, a retry continues from here)")
+                error = self._parts.failed(key, index, len(parts), last_id, error)
                 raise error from None
             last_id = str(sent.message_id)
-        self._progress.pop(key, None)
+        self._parts.finished(key)
         return last_id
-
-    def _remember(self, key: tuple[str, str], done: int, last_id: str) -> None:
-        self._progress[key] = (done, last_id)
-        self._progress.move_to_end(key)
-        while len(self._progress) > _REMEMBERED:
-            self._progress.popitem(last=False)
 
     async def check(self) -> str:
         """getMe: prove the token works; return '@username'."""

@@ -13,7 +13,7 @@ from engine.core.calendar import SendWindow, WorkCalendar
 from engine.core.models import Person, Plan, Task, Unit
 from engine.core.names import match_key
 from engine.core.orgtree import RoleHolders
-from engine.core.vocabulary import ACTIVE
+from engine.core.vocabulary import ACTIVE, CHAT, CHAT_APPS
 from rules.durations import Duration
 from rules.loader import RuleSet
 from rules.reach import ASSIGNEE, LEAD_HEAD, OVERSEER, Reach
@@ -260,12 +260,21 @@ class Evaluator:
         message goes to the console channel instead, and is recorded there, not as sent by email.
         """
         wanted = rule.channels or self.rs.defaults.channels
-        reachable = {"email": bool(person.email) and not person.email_broken,
-                     "telegram": bool(person.telegram) and not person.telegram_broken, "console": True}
-        found = [c for c in wanted if reachable.get(c)]
+        reachable = {c: bool(getattr(person, c, None)) and not getattr(person, f"{c}_broken", None)
+                     for c in ("email", "telegram", "zalo")} | {"console": True}
+        found = list(dict.fromkeys(self._chat(person, reachable) if c == CHAT else c
+                                   for c in wanted))
+        found = [c for c in found if c and reachable.get(c)]
         if self._configured is not None and "console" in self._configured:
             found = list(dict.fromkeys(c if c in self._configured else "console" for c in found))
         return found
+
+    def _chat(self, person: Person, reachable: dict[str, bool]) -> str | None:
+        """`chat` for this person: the first chat app of their `prefer:` (then zalo, telegram)
+        they have a working contact for, one this instance sends on before one it does not."""
+        apps = [c.value for c in CHAT_APPS]
+        order = [c for c in dict.fromkeys([*(person.prefer or []), *apps]) if c in apps and reachable.get(c)]
+        return next((c for c in order if self.configured(c)), order[0] if order else None)
 
     def configured(self, channel: str) -> bool:
         """Whether this instance can send on `channel` at all."""

@@ -7,11 +7,12 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from engine.core.vocabulary import Channel, Template
+from engine.core.vocabulary import CHAT, Channel, Template
 from rules.durations import Duration, parse_duration
 
 DurationField = Annotated[Duration, BeforeValidator(parse_duration)]
-CHANNELS = tuple(Channel)
+# What a rule may name: a channel, or `chat` (the person's preferred chat app, rules.evaluate).
+CHANNELS = (*(c.value for c in Channel), CHAT)
 TRIGGERS = ("before_due", "on_due", "after_due", "after_start", "every")
 # Triggers anchored on the due day: they never fire for work that has none.
 DUE_TRIGGERS = ("before_due", "on_due", "after_due")

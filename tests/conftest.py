@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from engine.context import AppContext
-from engine.delivery.pacing import REAL_TIME
 from tests.fakes.telegram_api import telegram_api
+from tests.fakes.zalo_api import zalo_api
 from tests.support.clock import VirtualTime
 from tests.support.paths import ROOT
 from tests.support.snapshots import Snapshots
@@ -53,16 +53,11 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config_dir: Path) -> di
 
 @pytest.fixture
 def pacer_time(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
-    """Virtual seconds for every pacer the in-process engine builds (AppContext.pacer_clock)."""
+    """Virtual seconds for every pacer the in-process engine builds (AppContext.pacer_clock); real
+    pacing against the fake's real limits is tested in test_pacing.py."""
     virtual = VirtualTime()
     monkeypatch.setattr(AppContext, "pacer_clock", virtual.pacer_clock)
     return virtual
-
-
-@pytest.fixture
-def real_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For the tests of real pacing: the engine waits real seconds against the fake's real limits."""
-    monkeypatch.setattr(AppContext, "pacer_clock", REAL_TIME)
 
 
 @dataclass
@@ -128,4 +123,18 @@ def world(request, cli, env, config_dir, tmp_path, monkeypatch, snapshots):
         monkeypatch.setenv("DONDOC_TELEGRAM_BOT_USERNAME", tg.username)
         w.tg = tg
         snapshots.build_or_copy("chat", tmp_path, config_dir, w.import_chat_plan, files=["plan.yaml"])
+        yield w
+
+
+@pytest.fixture
+def zalo_world(cli, env, config_dir, tmp_path, monkeypatch, snapshots):
+    """The chat world on Zalo: the fake Zalo Bot API in `world.zl` (no Telegram token, so `chat`
+    rules reach people on Zalo), the example org, the default rules and the chat plan imported on
+    Mon 6/10/2025. Nobody is linked on Zalo yet (tests/support/world.py `link_zalo`)."""
+    w = World(cli, env["DONDOC_DATABASE_URL"], config_dir, tmp_path)
+    with zalo_api() as zl:
+        monkeypatch.setenv("DONDOC_ZALO_TOKEN", zl.token)
+        monkeypatch.setenv("DONDOC_ZALO_BASE_URL", zl.base_url)
+        w.zl = zl
+        snapshots.build_or_copy("zalo-chat", tmp_path, config_dir, w.import_chat_plan, files=["plan.yaml"])
         yield w

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from engine.chat.callbacks import Signer
+from engine.chat.telegram.callbacks import Signer
 from engine.core.models import Ack, Notification, Task, TelegramMessage, Timer
 from tests.support.world import AN, IMPORTED, MAI, NAM, NGHIA
 

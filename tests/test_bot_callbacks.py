@@ -7,10 +7,11 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from engine.chat import actions
-from engine.chat.callbacks import MAX_BYTES, BadCallback, Callback, Signer
+from engine.chat.telegram.press import press
+from engine.chat.telegram.callbacks import MAX_BYTES, BadCallback, Callback, Signer
 from engine.chat.commands import Chat
 from engine.chat.replies import BotEnv
+from engine.chat.telegram.words import TELEGRAM
 from engine.context import AppContext
 from engine.core.models import Event, Notification, Task
 from engine.infra.settings import Settings
@@ -55,7 +56,7 @@ def test_the_key_is_the_callback_secret_or_else_derived_from_the_token(env):
 
 def test_a_press_is_judged_on_a_session_without_telegram(env, loaded):
     ctx = AppContext(now=datetime.fromisoformat("2025-10-07T09:00+07:00"))
-    bot = BotEnv(ctx, Signer(b"k"))
+    bot = BotEnv(ctx, Signer(b"k"), TELEGRAM)
     loaded("--now", "2025-10-07T09:00+07:00", "rules", "reload")
     with Session(ctx.engine) as session:
         task = session.exec(select(Task).where(Task.ref == "BC-TPHT")).one()
@@ -64,11 +65,11 @@ def test_a_press_is_judged_on_a_session_without_telegram(env, loaded):
                            channel="telegram", template="reminder", ruleset_version="v", created_at=ctx.now())
         session.add(row)
         session.flush()
-        forged = actions.press(session, bot, Chat("100000006"), 1, "d.1.AAAAAAAAAAAAAAAA", None, ctx.now())
+        forged = press(session, bot, Chat("100000006"), 1, "d.1.AAAAAAAAAAAAAAAA", None, ctx.now())
         assert forged.alert and "không hợp lệ" in forged.answer and not forged.sends and not forged.edits
-        foreign = actions.press(session, bot, Chat("100000001"), 1, bot.signer.encode("done", row.id), None, ctx.now())
+        foreign = press(session, bot, Chat("100000001"), 1, bot.signer.encode("done", row.id), None, ctx.now())
         assert "dành cho người thực hiện nhiệm vụ (Hoàng Văn Em)" in foreign.answer
-        done = actions.press(session, bot, Chat("100000006"), 1, bot.signer.encode("done", row.id),
+        done = press(session, bot, Chat("100000006"), 1, bot.signer.encode("done", row.id),
                              "Nhắc việc <b>BC-TPHT</b>", ctx.now())
         assert done.answer == "Đã ghi nhận: hoàn thành." and task.status == "done"
         [edit] = done.edits

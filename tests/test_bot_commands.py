@@ -9,9 +9,10 @@ from datetime import datetime
 import pytest
 
 from engine.chat import actions, commands
-from engine.chat.callbacks import Signer
+from engine.chat.telegram.callbacks import Signer
 from engine.chat.commands import Chat
 from engine.chat.replies import BotEnv
+from engine.chat.telegram.words import TELEGRAM
 from engine.context import AppContext
 from tests.fakes.telegram_api import visible_text
 from tests.support.world import AN, MAI, NAM, NGHIA
@@ -114,7 +115,7 @@ def test_handlers_work_without_the_network(env, loaded):
     from sqlmodel import Session
 
     ctx = AppContext(now=datetime.fromisoformat("2025-10-20T09:00+07:00"))
-    bot = BotEnv(ctx, Signer(b"test key"))
+    bot = BotEnv(ctx, Signer(b"test key"), TELEGRAM)
     with Session(ctx.engine) as session:
         out = commands.my_tasks(session, bot, Chat("100000006"), ctx.now())
         [reply] = out.sends

@@ -60,8 +60,8 @@ BAD_CASES = {
     "unknown_template.yaml": "5:5: rules[0].template: không có mẫu tin 'nhac-nho' / unknown template 'nhac-nho' "
                              "(các mẫu / templates: check_in, digest, due_today, escalation, needs_assignment, "
                              "needs_date, overdue, reminder)",
-    "unknown_channel.yaml": "5:23: rules[0].channels[1]: không có kênh 'zalo' / unknown channel 'zalo' "
-                            "(các kênh / channels: email, telegram, console)",
+    "unknown_channel.yaml": "5:23: rules[0].channels[1]: không có kênh 'sms' / unknown channel 'sms' "
+                            "(các kênh / channels: email, telegram, zalo, console, chat)",
     "duplicate_id.yaml": "5:5: rules[1].id: mã quy tắc 'nhac' bị trùng / duplicate rule id 'nhac' "
                          "(dùng lần đầu ở dòng 2 / first used at line 2)",
     "level_gap.yaml": "5:16: rules[0].escalate.level: cảnh báo cấp 2 chưa có cấp 1 bên dưới / escalation level 2 "

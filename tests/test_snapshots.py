@@ -37,8 +37,10 @@ def test_a_copy_is_the_built_world_moved_to_the_new_directory(cli, env, tmp_path
     shelf, first, second = Snapshots(tmp_path / "shelf"), tmp_path / "first", tmp_path / "second"
     (tmp_path / "shelf").mkdir()
     config = _place(first, monkeypatch)
+    monkeypatch.setenv("DONDOC_ZALO_BASE_URL", "http://127.0.0.1:40001")    # a fake server's free port
     shelf.build_or_copy("t", first, config, lambda: _build(cli, config), files=["notes.txt"])
     config = _place(second, monkeypatch)
+    monkeypatch.setenv("DONDOC_ZALO_BASE_URL", "http://127.0.0.1:40002")
     shelf.build_or_copy("t", second, config, lambda: pytest.fail("built twice"), files=["notes.txt"])
     assert str(first) in _rows(first)                       # the rules file, the org file's event
     assert _rows(second) == _rows(first).replace(str(first), str(second))

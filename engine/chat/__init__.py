@@ -1,1 +1,2 @@
-"""Two-way Telegram: linking chats to people, commands, and buttons on reminders."""
+"""Two-way conversation with officers, the same on every chat app (conversation.py and its
+handlers), with one adapter per app: telegram/ (buttons, edits) and zalo/ (typed commands)."""

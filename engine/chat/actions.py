@@ -1,9 +1,10 @@
-"""Button presses, as pure functions: verify, check who and whether it still applies, act, and
-say how the pressed message should read afterwards.
+"""Actions on a task a notification named, as pure functions: check who and whether it still
+applies, act, and say how the message acted on should read afterwards (on apps that edit).
 
-Every press is answered. Nothing changes when the data is forged (bad signature), foreign (the
-presser is not linked, or not the person the button is for) or stale (the task is already done,
-the escalation already acknowledged, the request already decided).
+Every action is answered. Nothing changes when it is foreign (the person is not linked, or not
+the person it is for) or stale (the task is already done, the escalation already acknowledged,
+the request already decided). Telegram's signed buttons (engine/chat/telegram/press.py) and
+Zalo's numbered commands (engine/chat/zalo/) both come here through engine/chat/conversation.py.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from engine.chat.callbacks import BadCallback
-from engine.chat.commands import NOT_LINKED as HOW_TO_LINK, Chat, not_understood, who
-from engine.chat.edits import Where, edit_after, same_task
-from engine.chat.extensions import decide, take_date, take_reason
-from engine.chat.replies import BotEnv, Outcome, day, stamp
+from engine.chat.commands import Chat, not_understood, who
+from engine.chat.extensions import take_date, take_reason
+from engine.chat.replies import BotEnv, Mark, Outcome, day, stamp
 from engine.infra.errors import WorkflowError
 from engine.reminders.escalation import ack_level, acknowledge, held_levels
 from engine.core.cchc import DOMAINS
@@ -28,64 +27,47 @@ from notifiers.htmlsplit import escape
 from notifiers.words import long_date, relative_phrase, status_label
 
 DIALOG_LIFETIME = timedelta(hours=2)
-FORGED = "⚠️ Nút này không hợp lệ hoặc đã hết hiệu lực. (Invalid button.)"
-NOT_LINKED = "Tài khoản Telegram này chưa liên kết với dondoc; gõ /trogiup để biết cách liên kết."
 
 
-def press(session: Session, env: BotEnv, chat: Chat, message_id: int | None, data: str | None,
-          fallback_html: str | None, now: datetime) -> Outcome:
-    """Handle one button press (callback query) on a message dondoc sent."""
-    try:
-        cb = env.signer.decode(data)
-    except BadCallback:
-        return Outcome(FORGED, alert=True)
-    person = who(session, chat)
-    if person is None:
-        return Outcome(NOT_LINKED, alert=True)
-    where = Where(chat.chat_id, message_id, fallback_html)
-    if cb.action in ("approve", "refuse"):
-        return decide(session, env, person, cb.target, cb.action == "approve", where, now)
-    row = session.get(Notification, cb.target)
-    task = session.get(Task, row.task_id) if row else None
-    if row is None or task is None:
-        return Outcome("Không tìm thấy thông báo này. (Unknown notification.)", alert=True)
-    return ACTIONS[cb.action](session, env, person, row, task, where, now)
+def not_linked(env: BotEnv) -> str:
+    """The answer to an action from a chat nobody linked."""
+    return (f"Tài khoản {env.channel.label} này chưa liên kết với dondoc; gõ {env.channel.cmd('trogiup')} "
+            f"để biết cách liên kết.")
 
 
 def _done_line(icon: str, what: str, person: Person, now: datetime, env: BotEnv) -> str:
     return f"{icon} <b>{what}</b> – {escape(person.name)}, {stamp(now, env.tz)}"
 
 
-def _stale_status(task: Task) -> str | None:
+def _stale_status(task: Task, env: BotEnv) -> str | None:
     if task.status == TaskStatus.DONE:
-        return "Nhiệm vụ này đã hoàn thành; nút không còn hiệu lực. (Task already done.)"
+        return f"Nhiệm vụ này đã hoàn thành; {env.channel.thing} không còn hiệu lực. (Task already done.)"
     if task.status == TaskStatus.CANCELLED:
-        return "Nhiệm vụ này đã bị hủy; nút không còn hiệu lực. (Task cancelled.)"
+        return f"Nhiệm vụ này đã bị hủy; {env.channel.thing} không còn hiệu lực. (Task cancelled.)"
     return None
 
 
-def _for_assignee(person: Person, task: Task, session: Session) -> str | None:
+def _for_assignee(person: Person, task: Task, session: Session, env: BotEnv) -> str | None:
     if task.assignee_id == person.id:
         return None
     assignee = session.get(Person, task.assignee_id) if task.assignee_id else None
     name = assignee.name if assignee else "người thực hiện"
-    return f"Nút này dành cho người thực hiện nhiệm vụ ({name}). (Not your task.)"
+    return f"{env.channel.thing.capitalize()} này dành cho người thực hiện nhiệm vụ ({name}). (Not your task.)"
 
 
 def _move(session, env, person, row, task, where, now, status: str, icon: str, label: str,
           reply: str) -> Outcome:
     """Change the task's status from a button, and mark the pressed message with who and when."""
-    transition(session, task, status, Actor.of(person, "telegram"), now)
+    transition(session, task, status, Actor.of(person, env.channel.name), now)
     env.sync(session, task, now)
     out = Outcome(reply)
-    edit = edit_after(session, where, same_task(session, row), _done_line(icon, label, person, now, env), now)
-    out.edits += [edit] if edit else []
+    out.marks.append(Mark(where, _done_line(icon, label, person, now, env), notification_id=row.id))
     return out
 
 
 def start(session, env, person, row, task, where, now) -> Outcome:
     """Đang thực hiện: open -> in_progress."""
-    problem = _for_assignee(person, task, session) or _stale_status(task)
+    problem = _for_assignee(person, task, session, env) or _stale_status(task, env)
     if problem is None and task.status == TaskStatus.IN_PROGRESS:
         problem = "Nhiệm vụ đã ở trạng thái đang thực hiện. (Already in progress.)"
     if problem:
@@ -96,7 +78,7 @@ def start(session, env, person, row, task, where, now) -> Outcome:
 
 def done(session, env, person, row, task, where, now) -> Outcome:
     """Đã hoàn thành: -> done, then offer to take a note in a reply."""
-    problem = _for_assignee(person, task, session) or _stale_status(task)
+    problem = _for_assignee(person, task, session, env) or _stale_status(task, env)
     if problem:
         return Outcome(problem, alert=True)
     out = _move(session, env, person, row, task, where, now, TaskStatus.DONE, "✅", "Đã hoàn thành",
@@ -104,13 +86,13 @@ def done(session, env, person, row, task, where, now) -> Outcome:
     open_dialog(session, where.chat_id, person, DialogKind.DONE_NOTE, task, row, now)
     out.say(where.chat_id, f"✅ Đã ghi nhận hoàn thành nhiệm vụ <b>{escape(task.title)}</b>.\n"
                            f"Nếu cần, đồng chí trả lời tin này để ghi chú kết quả (ví dụ: số văn bản, nơi lưu "
-                           f"hồ sơ); gõ /boqua để bỏ qua.", force_reply=True)
+                           f"hồ sơ); gõ {env.channel.cmd('boqua')} để bỏ qua.", force_reply=True)
     return out
 
 
 def ask_extension(session, env, person, row, task, where, now) -> Outcome:
     """Xin gia hạn: ask for the new date (and a reason) in the chat."""
-    problem = _for_assignee(person, task, session) or _stale_status(task)
+    problem = _for_assignee(person, task, session, env) or _stale_status(task, env)
     if problem:
         return Outcome(problem, alert=True)
     pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
@@ -125,13 +107,13 @@ def ask_extension(session, env, person, row, task, where, now) -> Outcome:
                                   f"Hạn hiện tại: {long_date(task.due)}.\n"
                                   f"Đồng chí trả lời tin này với ngày hạn mới (ngày/tháng/năm), có thể kèm lý do "
                                   f"trên cùng dòng, ví dụ: <code>25/10/2025 chờ số liệu của các thôn</code>. "
-                                  f"Gõ /boqua để thôi.", force_reply=True)
+                                  f"Gõ {env.channel.cmd('boqua')} để thôi.", force_reply=True)
 
 
 def ack(session, env, person, row, task, where, now) -> Outcome:
     """Đã nhận: acknowledge the task's escalations (engine.reminders.escalation.acknowledge)."""
-    if _stale_status(task):
-        return Outcome(_stale_status(task), alert=True)
+    if stale := _stale_status(task, env):
+        return Outcome(stale, alert=True)
     rs = active_ruleset(session)
     if rs is None:
         return Outcome("Chưa có quy tắc nhắc việc nào đang áp dụng. (No active rules.)", alert=True)
@@ -145,15 +127,15 @@ def ack(session, env, person, row, task, where, now) -> Outcome:
         return Outcome(f"Cảnh báo này đã được xác nhận ({by.name if by else '—'}, {stamp(last.at, env.tz)}). "
                        f"(Already acknowledged.)", alert=True)
     try:
-        given = acknowledge(session, ev, task, person, now, channel="telegram")
+        given = acknowledge(session, ev, task, person, now, channel=env.channel.name)
     except WorkflowError as exc:
         return Outcome(str(exc), alert=True)
     env.sync(session, task, now)
     until = given.expires_at.astimezone(env.tz)
     out = Outcome(f"Đã xác nhận cảnh báo cấp {given.level}.")
-    edit = edit_after(session, where, same_task(session, row), _done_line("👁", "Đã nhận", person, now, env)
-                      + f" (cảnh báo cấp {given.level} trở lên tạm dừng đến {until:%d/%m/%Y})", now)
-    out.edits += [edit] if edit else []
+    out.marks.append(Mark(where, _done_line("👁", "Đã nhận", person, now, env)
+                          + f" (cảnh báo cấp {given.level} trở lên tạm dừng đến {until:%d/%m/%Y})",
+                          notification_id=row.id))
     return out
 
 
@@ -227,7 +209,7 @@ def reply(session: Session, env: BotEnv, chat: Chat, text: str, now: datetime) -
     """A text message: the answer to the bot's pending question, if there is one."""
     person = who(session, chat)
     if person is None:
-        return Outcome().say(chat.chat_id, HOW_TO_LINK)
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
     dialog = session.get(BotDialog, chat.chat_id)
     if dialog is not None and (dialog.expires_at <= now or dialog.person_id != person.id):
         session.delete(dialog)
@@ -237,7 +219,7 @@ def reply(session: Session, env: BotEnv, chat: Chat, text: str, now: datetime) -
     task = session.get(Task, dialog.task_id)
     text = text.strip()
     if dialog.kind == DialogKind.DONE_NOTE:
-        record(session, "note", Actor.of(person, "telegram"), now, task, {"note": text, "after": "done"})
+        record(session, "note", Actor.of(person, env.channel.name), now, task, {"note": text, "after": "done"})
         session.delete(dialog)
         return Outcome().say(chat.chat_id, "📝 Đã lưu ghi chú vào lịch sử nhiệm vụ.")
     if dialog.kind == DialogKind.EXTEND_DATE:

@@ -1,4 +1,5 @@
-"""The bot's commands, as pure functions: (session, env, chat, args..., now) -> Outcome.
+"""The bot's commands, as pure functions: (session, env, chat, args..., now) -> Outcome, the
+same on every chat app (env.channel says which; engine/chat/conversation.py names them as intents).
 
     /start [CODE]   link this chat (private chats only), or greet     English: /start
     /viec           my open tasks, overdue first                      /tasks
@@ -41,37 +42,19 @@ STATE_ICONS = {"done_on_time": "✅", "done_late": "☑️", "open_in_time": "�
 
 @dataclass(frozen=True)
 class Chat:
-    """Where an update came from: the chat, the user in it, and whether it is a private chat."""
+    """Where an update came from: the chat, the user in it, whether it is a private chat, the app."""
 
     chat_id: str
     user_id: str | None = None
     private: bool = True
+    channel: str = "telegram"
 
 
 def who(session: Session, chat: Chat) -> Person | None:
     """The person behind an update: the user's own chat first, then the (group) chat."""
-    return person_for_chat(session, chat.user_id, chat.chat_id)
+    return person_for_chat(session, chat.user_id, chat.chat_id, channel=chat.channel)
 
 
-HELP = (
-    "📌 <b>dondoc – đôn đốc thực hiện kế hoạch</b>\n"
-    "/viec – việc của tôi chưa hoàn thành, việc quá hạn lên trước\n"
-    "/quahan – việc quá hạn của các đơn vị đồng chí phụ trách (Chủ tịch: mọi đơn vị)\n"
-    "/baocao – tình hình thực hiện của đơn vị (Chủ tịch: theo từng đơn vị)\n"
-    "/huy – hủy liên kết Telegram này với dondoc\n"
-    "/boqua – bỏ qua câu hỏi bot đang chờ\n"
-    "/trogiup – hướng dẫn này\n\n"
-    "Trên tin nhắc việc: ▶️ Đang thực hiện · ✅ Đã hoàn thành · ⏳ Xin gia hạn.\n"
-    "Trên cảnh báo quá hạn: 👁 Đã nhận · ℹ️ Xem chi tiết.\n"
-    "<i>English: /tasks /overdue /report /unlink /cancel /help</i>"
-)
-NOT_LINKED = (
-    "👋 Xin chào! Đây là bot nhắc việc <b>dondoc</b> của UBND xã.\n"
-    "Tài khoản Telegram này chưa được liên kết với cán bộ nào. Đề nghị quản trị viên dondoc gửi "
-    "đồng chí đường dẫn liên kết (lệnh <code>dondoc people invite</code>), rồi bấm vào đường dẫn "
-    "hoặc gõ <code>/start MÃ-LIÊN-KẾT</code> tại đây.\n"
-    "<i>This chat is not linked yet: ask your dondoc admin for an invite link.</i>"
-)
 LINK_REFUSED = {
     "unknown": "❌ Mã liên kết không đúng. Đề nghị kiểm tra lại hoặc xin quản trị viên mã mới.\n"
                "<i>Unknown link code.</i>",
@@ -91,38 +74,41 @@ def start(session: Session, env: BotEnv, chat: Chat, code: str | None, now) -> O
         if not chat.private:
             return out.say(chat.chat_id, "Việc liên kết chỉ làm được trong cuộc trò chuyện riêng với bot. "
                                          "Đề nghị mở trò chuyện riêng với bot rồi gõ lại lệnh.")
-        result = redeem(session, code, chat.chat_id, now)
+        result = redeem(session, code, chat.chat_id, now, chat.channel)
         if result.reason == "taken":
-            return out.say(chat.chat_id, f"❌ Tài khoản Telegram này đang liên kết với đồng chí "
+            return out.say(chat.chat_id, f"❌ Tài khoản {env.channel.label} này đang liên kết với đồng chí "
                                          f"<b>{escape(result.other.name)}</b>. Nếu đây là tài khoản của đồng chí, "
-                                         f"gõ /huy để hủy liên kết cũ rồi bấm lại đường dẫn.\n"
+                                         f"gõ {env.channel.cmd('huy')} để hủy liên kết cũ rồi gửi lại mã.\n"
                                          f"<i>This chat is linked to someone else.</i>")
         if not result.ok:
             return out.say(chat.chat_id, LINK_REFUSED[result.reason])
         unit = f" – {escape(result.unit.name)}" if result.unit else ""
         return out.say(chat.chat_id, f"✅ Xin chào đồng chí <b>{escape(result.person.name)}</b>{unit}!\n"
-                                     f"Tài khoản Telegram này đã được liên kết với dondoc: từ nay nhắc việc và "
-                                     f"cảnh báo sẽ gửi về đây, kèm nút để cập nhật ngay.\n\n{HELP}")
+                                     f"Tài khoản {env.channel.label} này đã được liên kết với dondoc: từ nay nhắc "
+                                     f"việc và cảnh báo sẽ gửi về đây, kèm "
+                                     f"{'nút' if env.channel.choices else 'lệnh trả lời'} để cập nhật ngay."
+                                     f"\n\n{env.channel.help}")
     person = who(session, chat)
     if person is None:
-        return out.say(chat.chat_id, NOT_LINKED)
+        return out.say(chat.chat_id, env.channel.not_linked)
     unit = _unit_suffix(session, person)
-    return out.say(chat.chat_id, f"👋 Xin chào đồng chí <b>{escape(person.name)}</b>{unit}.\n\n{HELP}")
+    return out.say(chat.chat_id, f"👋 Xin chào đồng chí <b>{escape(person.name)}</b>{unit}.\n\n{env.channel.help}")
 
 
 def help_(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/trogiup: the commands, or how to link for a chat nobody linked."""
-    return Outcome().say(chat.chat_id, HELP if who(session, chat) else NOT_LINKED)
+    return Outcome().say(chat.chat_id, env.channel.help if who(session, chat) else env.channel.not_linked)
 
 
 def unlink_chat(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/huy: forget this chat; reminders stop coming here."""
-    person = person_for_chat(session, chat.chat_id)   # this chat, even when its user has another
+    person = person_for_chat(session, chat.chat_id, channel=chat.channel)   # this chat, even when its user has another
+    label = env.channel.label
     if person is None:
-        return Outcome().say(chat.chat_id, "Tài khoản Telegram này chưa liên kết với dondoc, không có gì để hủy.")
-    unlink(session, person, now)
+        return Outcome().say(chat.chat_id, f"Tài khoản {label} này chưa liên kết với dondoc, không có gì để hủy.")
+    unlink(session, person, now, channel=chat.channel)
     _drop_dialog(session, chat)
-    return Outcome().say(chat.chat_id, f"Đã hủy liên kết Telegram với đồng chí <b>{escape(person.name)}</b>: dondoc "
+    return Outcome().say(chat.chat_id, f"Đã hủy liên kết {label} với đồng chí <b>{escape(person.name)}</b>: dondoc "
                                        f"sẽ không gửi tin về đây nữa. Muốn liên kết lại, đề nghị xin quản trị "
                                        f"viên mã mới.\n<i>Unlinked.</i>")
 
@@ -130,7 +116,7 @@ def unlink_chat(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
 def skip(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/boqua: stop waiting for an answer (a note, a date, a reason)."""
     if who(session, chat) is None:
-        return Outcome().say(chat.chat_id, NOT_LINKED)
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
     had = _drop_dialog(session, chat)
     return Outcome().say(chat.chat_id, "Đã bỏ qua." if had else "Không có câu hỏi nào đang chờ.")
 
@@ -170,7 +156,7 @@ def my_tasks(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/viec: the person's open tasks with their state and due day."""
     person = who(session, chat)
     if person is None:
-        return Outcome().say(chat.chat_id, NOT_LINKED)
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
     today = now.astimezone(env.tz).date()
     tasks = counted(list(session.exec(select(Task).where(Task.assignee_id == person.id,
                                                          Task.status.in_(ACTIVE)))))
@@ -202,11 +188,12 @@ def overdue(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/quahan: overdue tasks of the units the person heads (the chairman: of every unit)."""
     person = who(session, chat)
     if person is None:
-        return Outcome().say(chat.chat_id, NOT_LINKED)
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
     units = _units_overseen(session, person)
     if units == []:
-        return Outcome().say(chat.chat_id, "Lệnh /quahan dành cho lãnh đạo đơn vị; org.yaml chưa ghi đồng chí "
-                                           "phụ trách đơn vị nào. Dùng /viec để xem việc của đồng chí.")
+        return Outcome().say(chat.chat_id, f"Lệnh {env.channel.cmd('quahan')} dành cho lãnh đạo đơn vị; org.yaml chưa "
+                                           f"ghi đồng chí phụ trách đơn vị nào. Dùng {env.channel.cmd('viec')} để "
+                                           f"xem việc của đồng chí.")
     today = now.astimezone(env.tz).date()
     query = select(Task).where(Task.status.in_(ACTIVE), Task.due != None,  # noqa: E711
                                Task.due < today)
@@ -248,7 +235,7 @@ def report(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """/baocao: the status counts of the person's unit, or by unit for the chairman."""
     person = who(session, chat)
     if person is None:
-        return Outcome().say(chat.chat_id, NOT_LINKED)
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
     today = now.astimezone(env.tz).date()
     data = status_report(session, today, env.calendar, env.tz, env.soon_days)
     head = f"(tính đến {long_date(today)})"
@@ -271,5 +258,5 @@ def report(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
 def not_understood(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     """Anything the bot has no answer for."""
     if who(session, chat) is None:
-        return Outcome().say(chat.chat_id, NOT_LINKED)
-    return Outcome().say(chat.chat_id, "Tôi chưa hiểu yêu cầu này. Gõ /trogiup để xem các lệnh.")
+        return Outcome().say(chat.chat_id, env.channel.not_linked)
+    return Outcome().say(chat.chat_id, f"Tôi chưa hiểu yêu cầu này. Gõ {env.channel.cmd('trogiup')} để xem các lệnh.")

@@ -1,9 +1,10 @@
-"""Asking for more time (xin gia hạn) from Telegram, and answering such a request.
+"""Asking for more time (xin gia hạn) from a chat, and answering such a request.
 
-    officer presses ⏳ Xin gia hạn -> bot asks the date (and reason) -> request recorded
-      -> approver (lead unit head; the chairman when the officer heads that unit) gets
-         ✅ Đồng ý / ❌ Từ chối -> approved: engine.core.workflow.extend + timers recomputed
-      -> the officer is told either way; both messages are edited to show the outcome.
+    officer presses ⏳ Xin gia hạn (Telegram) or types "2 gia hạn 20/12 lý do" (Zalo)
+      -> bot asks the date (and reason) unless given -> request recorded
+      -> approver (lead unit head; the chairman when the officer heads that unit) is offered
+         Đồng ý / Từ chối on the same chat app -> approved: engine.core.workflow.extend + timers
+         recomputed -> the officer is told either way; on Telegram both messages are edited.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from engine.chat.edits import Where, edit_after, same_task
-from engine.chat.replies import BotEnv, Outcome, Send, day, stamp
+from engine.chat.replies import BotEnv, Choice, Mark, Outcome, Send, Where, day, stamp
 from engine.infra.errors import WorkflowError
-from engine.core.models import BotDialog, ExtensionRequest, Notification, Person, Task, TelegramMessage, Unit
+from engine.core.models import BotDialog, ExtensionRequest, Person, Task, Unit
 from engine.core.orgtree import chairman_for, is_chairman
 from engine.core.vocabulary import ACTIVE, DialogKind, ExtensionStatus
 from engine.core.workflow import Actor, extend, not_a_working_day, record
@@ -62,13 +62,15 @@ def take_date(session: Session, env: BotEnv, person: Person, dialog: BotDialog, 
     out = Outcome()
     if new_due is None:
         return out.say(dialog.chat_id, "Chưa đọc được ngày. Đề nghị nhập theo dạng ngày/tháng/năm, ví dụ "
-                                       "<code>25/10/2025</code> (gõ /boqua để thôi).", force_reply=True)
+                                       f"<code>25/10/2025</code> (gõ {env.channel.cmd('boqua')} để thôi).",
+                       force_reply=True)
     floor = max(task.due or today, today)
     if new_due <= floor:
-        return out.say(dialog.chat_id, f"Ngày hạn mới phải sau {day(floor)}. Đề nghị nhập lại (gõ /boqua "
-                                       f"để thôi).", force_reply=True)
+        return out.say(dialog.chat_id, f"Ngày hạn mới phải sau {day(floor)}. Đề nghị nhập lại (gõ "
+                                       f"{env.channel.cmd('boqua')} để thôi).", force_reply=True)
     if refusal := not_a_working_day(env.calendar, new_due):
-        return out.say(dialog.chat_id, f"{escape(refusal)}. Đề nghị nhập lại (gõ /boqua để thôi).", force_reply=True)
+        return out.say(dialog.chat_id, f"{escape(refusal)}. Đề nghị nhập lại (gõ {env.channel.cmd('boqua')} "
+                                       f"để thôi).", force_reply=True)
     if not rest:
         dialog.kind, dialog.data = DialogKind.EXTEND_REASON, {**dialog.data, "new_due": new_due.isoformat()}
         session.add(dialog)
@@ -101,27 +103,24 @@ def submit(session: Session, env: BotEnv, person: Person, dialog: BotDialog, tas
                                created_at=now)
     session.add(request)
     session.flush()
-    record(session, "extension_requested", Actor.of(person, "telegram"), now, task,
+    record(session, "extension_requested", Actor.of(person, env.channel.name), now, task,
            {"request": request.id, "old_due": task.due.isoformat() if task.due else None,
             "new_due": new_due.isoformat(), "reason": reason, "approver": approver.code})
     if dialog.notification_id and dialog.data.get("message_id"):
-        row = session.get(Notification, dialog.notification_id)
-        edit = edit_after(session, Where(dialog.chat_id, dialog.data["message_id"]),
-                          same_task(session, row) if row else {dialog.notification_id},
-                          f"⏳ <b>Đã xin gia hạn</b> đến {day(new_due)} – chờ đồng chí {escape(approver.name)} "
-                          f"duyệt ({stamp(now, env.tz)})", now)
-        out.edits += [edit] if edit else []
-    if approver.telegram and not approver.telegram_broken:
-        rows = ((("✅ Đồng ý", env.signer.encode("approve", request.id)),
-                 ("❌ Từ chối", env.signer.encode("refuse", request.id))),)
-        fail = Send(dialog.chat_id, f"Không gửi được đề nghị tới đồng chí {escape(approver.name)} qua Telegram. "
+        out.marks.append(Mark(Where(dialog.chat_id, dialog.data["message_id"]),
+                              f"⏳ <b>Đã xin gia hạn</b> đến {day(new_due)} – chờ đồng chí {escape(approver.name)} "
+                              f"duyệt ({stamp(now, env.tz)})", notification_id=dialog.notification_id))
+    label = env.channel.label
+    if chat := env.channel.contact(approver):
+        choices = (Choice("✅ Đồng ý", "approve", request.id), Choice("❌ Từ chối", "refuse", request.id))
+        fail = Send(dialog.chat_id, f"Không gửi được đề nghị tới đồng chí {escape(approver.name)} qua {label}. "
                                     f"Đề nghị đã được ghi lại; đồng chí liên hệ trực tiếp để được duyệt.")
-        out.sends.append(Send(approver.telegram, request_text(session, env, request, task, person), rows,
+        out.sends.append(Send(chat, request_text(session, env, request, task, person), choices,
                               person_id=approver.id, request_id=request.id, on_fail=fail))
         return out.say(dialog.chat_id, f"📨 Đã gửi đề nghị gia hạn đến {day(new_due)} tới đồng chí "
                                        f"<b>{escape(approver.name)}</b>. dondoc sẽ báo lại kết quả.")
     return out.say(dialog.chat_id, f"Đề nghị đã được ghi lại, nhưng đồng chí {escape(approver.name)} chưa nhận tin "
-                                   f"qua Telegram. Đề nghị liên hệ trực tiếp (quản trị viên có thể gia hạn bằng "
+                                   f"qua {label}. Đề nghị liên hệ trực tiếp (quản trị viên có thể gia hạn bằng "
                                    f"lệnh <code>dondoc task extend</code>).")
 
 
@@ -139,8 +138,8 @@ def request_text(session: Session, env: BotEnv, request: ExtensionRequest, task:
 
 
 def decide(session: Session, env: BotEnv, person: Person, request_id: int, approve: bool, where: Where,
-           now: datetime) -> Outcome:
-    """Đồng ý / Từ chối on an extension request."""
+           now: datetime, why: str | None = None) -> Outcome:
+    """Đồng ý / Từ chối on an extension request; `why` the approver's reason, when given."""
     request = session.get(ExtensionRequest, request_id)
     if request is None:
         return Outcome("Không tìm thấy đề nghị gia hạn này. (Unknown request.)", alert=True)
@@ -160,7 +159,7 @@ def decide(session: Session, env: BotEnv, person: Person, request_id: int, appro
     if approve and task.due is not None and request.new_due <= task.due:
         return Outcome(f"Hạn hiện tại ({day(task.due)}) đã không sớm hơn ngày đề nghị; không cần gia hạn. "
                        f"(Stale.)", alert=True)
-    actor = Actor.of(person, "telegram")
+    actor = Actor.of(person, env.channel.name)
     if approve:
         try:
             extend(session, task, request.new_due, actor, now, request.reason, calendar=env.calendar)
@@ -172,22 +171,18 @@ def decide(session: Session, env: BotEnv, person: Person, request_id: int, appro
                 f"đồng ý. Hạn mới: <b>{long_date(request.new_due)}</b>; nhắc việc được tính lại theo hạn mới.")
     else:
         record(session, "extension_refused", actor, now, task,
-               {"request": request.id, "new_due": request.new_due.isoformat(), "reason": request.reason})
+               {"request": request.id, "new_due": request.new_due.isoformat(), "reason": request.reason,
+                **({"why": why} if why else {})})
         line = f"❌ <b>Không đồng ý gia hạn</b> – {escape(person.name)}, {stamp(now, env.tz)}"
         told = (f"❌ Đề nghị gia hạn nhiệm vụ <b>{escape(task.title)}</b> đến {day(request.new_due)} không được "
                 f"đồng chí {escape(person.name)} đồng ý. Hạn vẫn là {long_date(task.due)}; đề nghị liên hệ trực tiếp "
-                f"nếu cần trao đổi thêm.")
+                f"nếu cần trao đổi thêm." + (f"\nLý do: {escape(why)}" if why else ""))
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_at, request.decided_by_id = now, person.id
     session.add(request)
     out = Outcome("Đã đồng ý gia hạn." if approve else "Đã ghi nhận: không đồng ý gia hạn.")
-    edits = [edit_after(session, where, {request.id}, line, now)]
-    # Decided by the chairman instead: the head's copy of the request shows it too.
-    other = session.get(TelegramMessage, request.approver_message_id) if request.approver_message_id else None
-    if other is not None and (other.chat_id, other.message_id) != (where.chat_id, where.message_id):
-        edits.append(edit_after(session, Where(other.chat_id, other.message_id), {request.id}, line, now))
-    out.edits += [e for e in edits if e is not None]
+    out.marks.append(Mark(where, line, request_id=request.id))
     requester = session.get(Person, request.requester_id)
-    if requester is not None and requester.telegram and not requester.telegram_broken:
-        out.sends.append(Send(requester.telegram, told, person_id=requester.id))
+    if requester is not None and (chat := env.channel.contact(requester)):
+        out.sends.append(Send(chat, told, person_id=requester.id))
     return out

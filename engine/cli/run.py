@@ -128,7 +128,7 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
     """Kiểm tra cấu hình (settings, org, rules, templates, and each channel without sending)."""
     from engine.core.org import read_org
     from engine.reminders.rulestore import read_rules
-    from notifiers.registry import build_notifiers
+    from notifiers.registry import build_notifiers, used as sent_on
     from notifiers.render import Renderer
 
     c = ctx_of(ctx)
@@ -160,7 +160,7 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
          "fix the templates under config/templates/")
     notifiers = build_notifiers(s)
 
-    used = rule_channels(c) or {"email", "telegram"}
+    used = sent_on(rule_channels(c) or {"email", "telegram"}, notifiers)   # `chat`: the chat apps
 
     async def channels() -> None:
         from notifiers.registry import CHANNELS, SETTINGS_HINT

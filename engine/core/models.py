@@ -93,6 +93,9 @@ class Person(SQLModel, table=True):
     roles: list[str] = _json()                    # engine.core.vocabulary.Role
     email: Optional[str] = None
     telegram: Optional[str] = None
+    zalo: Optional[str] = None                    # Zalo Bot chat id (a string)
+    # org.yaml `prefer:`: the order of this person's chat apps when a rule says `chat`.
+    prefer: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     locale: str = "vi"
     active: bool = True
     # What a leader is in charge of (org.yaml `oversees:`): {"domains": [...], "units": [unit codes]}.
@@ -101,6 +104,7 @@ class Person(SQLModel, table=True):
     # Set when a channel refused the contact for good (bot blocked, address rejected).
     email_broken: Optional[str] = None
     telegram_broken: Optional[str] = None
+    zalo_broken: Optional[str] = None
 
 
 class Task(SQLModel, table=True):
@@ -277,6 +281,7 @@ class TelegramInvite(SQLModel, table=True):
     used_at: Optional[datetime] = _moment(nullable=True)
     used_chat: Optional[str] = None
     revoked_at: Optional[datetime] = _moment(nullable=True)   # a newer invite replaced it
+    channel: Optional[str] = None           # the chat app it links: telegram (None in older rows) | zalo
 
 
 class TelegramLink(SQLModel, table=True):
@@ -291,6 +296,31 @@ class TelegramLink(SQLModel, table=True):
     linked_at: datetime = _moment(nullable=False)
     unlinked_at: Optional[datetime] = _moment(nullable=True)
     unlink_reason: Optional[str] = None     # user | relinked | org_file
+    channel: Optional[str] = None           # the chat app: telegram (None in older rows) | zalo
+
+
+class ZaloMessage(SQLModel, table=True):
+    """A reminder sent on Zalo with numbered tasks: what "1 xong" in that chat refers to."""
+
+    __tablename__ = "zalo_message"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    chat_id: str = Field(index=True)
+    message_key: str
+    targets: list[Any] = _json()            # notification ids, in the message's numbering (1 first)
+    sent_at: datetime = _moment(nullable=False)
+
+
+class ChatUpdate(SQLModel, table=True):
+    """An update a chat app delivered and dondoc handled: a second delivery of it is ignored."""
+
+    __tablename__ = "chat_update"
+    __table_args__ = (UniqueConstraint("channel", "update_key", name="uq_chat_update"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel: str
+    update_key: str                         # Zalo: the message id
+    handled_at: datetime = _moment(nullable=False)
 
 
 class ExtensionRequest(SQLModel, table=True):

@@ -19,8 +19,12 @@ from engine.core.models import Person, Task, TelegramLink, Unit
 from engine.core.names import match_key, nfc, slug
 from engine.core.orgtree import is_chairman
 from engine.core.oversees import Oversees, check_oversees
-from engine.core.vocabulary import DueKind, Role, TaskStatus, UnitKind
+from engine.core.vocabulary import Channel, DueKind, Role, TaskStatus, UnitKind
 from engine.core.workflow import Actor, record
+
+
+# What a person may prefer: the channels that reach one person (not the console demo).
+PREFERABLE = tuple(c.value for c in Channel if c != Channel.CONSOLE)
 
 
 class _Strict(BaseModel):
@@ -50,6 +54,8 @@ class PersonEntry(_Strict):
     roles: list[str] = Field(default_factory=lambda: [Role.OFFICER.value])
     email: Optional[str] = None
     telegram: Optional[str] = None
+    zalo: Optional[str] = None              # Zalo Bot chat id: only people who wrote to the bot
+    prefer: Optional[list[str]] = None      # the order of channels, e.g. [zalo, telegram, email]
     locale: str = "vi"
     active: bool = True
     oversees: Optional[Oversees] = None     # what a leader is in charge of (engine.core.oversees)
@@ -69,10 +75,23 @@ class PersonEntry(_Strict):
             raise ValueError("is not an email address")
         return value
 
-    @field_validator("telegram", mode="before")
+    @field_validator("telegram", "zalo", mode="before")
     @classmethod
-    def _telegram(cls, value: Any) -> Any:
+    def _chat_id(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("prefer", mode="before")
+    @classmethod
+    def _prefer(cls, value: Any) -> Any:
+        value = [value] if isinstance(value, str) else value
+        if isinstance(value, list):
+            unknown = [c for c in value if c not in PREFERABLE]
+            if unknown:
+                raise ValueError(f"không có kênh {unknown[0]!r} / unknown channel {unknown[0]!r}; "
+                                 f"channels: {', '.join(PREFERABLE)}")
+            if len(set(value)) != len(value):
+                raise ValueError("một kênh ghi hai lần / a channel is listed twice")
+        return value
 
 
 class OrgFile(_Strict):
@@ -175,8 +194,9 @@ def _load_people(session: Session, entries: list[PersonEntry], units: dict[str, 
                  report: OrgLoadReport) -> dict[str, Person]:
     """Create or update each listed person; flushed, so all have ids."""
     # A chat linked through the bot stays when org.yaml leaves `telegram:` empty (engine.chat.linking).
-    linked = dict(session.exec(select(TelegramLink.person_id, TelegramLink.chat_id)
-                               .where(TelegramLink.unlinked_at == None)).all())  # noqa: E711
+    linked = {(pid, ch or "telegram"): chat for pid, chat, ch in session.exec(
+        select(TelegramLink.person_id, TelegramLink.chat_id, TelegramLink.channel)
+        .where(TelegramLink.unlinked_at == None)).all()}  # noqa: E711
     people: dict[str, Person] = {}
     for entry in entries:
         person = session.exec(select(Person).where(Person.code == entry.id)).first()
@@ -188,12 +208,14 @@ def _load_people(session: Session, entries: list[PersonEntry], units: dict[str, 
 
 
 def _person_values(entry: PersonEntry, person: Person | None, units: dict[str, Unit],
-                   linked: dict[int, str]) -> dict[str, Any]:
+                   linked: dict[tuple[int, str], str]) -> dict[str, Any]:
     """The columns a person row should hold for its org file entry."""
-    telegram = entry.telegram or (linked.get(person.id) if person is not None else None)
+    telegram = entry.telegram or (linked.get((person.id, "telegram")) if person is not None else None)
+    zalo = entry.zalo or (linked.get((person.id, "zalo")) if person is not None else None)
     values = {"code": entry.id, "name": nfc(entry.name), "roles": list(entry.roles),
               "unit_id": units[entry.unit].id if entry.unit else None, "email": entry.email,
-              "telegram": telegram, "locale": entry.locale, "active": entry.active,
+              "telegram": telegram, "zalo": zalo, "prefer": entry.prefer,
+              "locale": entry.locale, "active": entry.active,
               "oversees": entry.oversees.stored() if entry.oversees else None}
     if person is not None:
         # A changed address is a new chance: forget that the old one was refused.
@@ -201,6 +223,8 @@ def _person_values(entry: PersonEntry, person: Person | None, units: dict[str, U
             values["email_broken"] = None
         if person.telegram != telegram:
             values["telegram_broken"] = None
+        if person.zalo != zalo:
+            values["zalo_broken"] = None
     return values
 
 
@@ -310,7 +334,8 @@ def check_org(session: Session) -> OrgProblems:
         tasks = session.exec(select(Task.id).where(Task.lead_unit_id == unit.id)).all()
         unverified.append({"code": unit.code, "name": unit.name, "lead_of_tasks": len(tasks)})
     people = session.exec(select(Person).where(Person.active == True).order_by(Person.code)).all()  # noqa: E712
-    no_contact = [{"code": p.code, "name": p.name} for p in people if not p.email and not p.telegram]
+    no_contact = [{"code": p.code, "name": p.name} for p in people if not p.email and not p.telegram
+                  and not p.zalo]
     headless = [{"code": u.code, "name": u.name} for u in session.exec(
         select(Unit).where(Unit.verified == True, Unit.kind == UnitKind.OFFICE, Unit.head_id == None)  # noqa: E711,E712
         .order_by(Unit.code))]
@@ -319,6 +344,19 @@ def check_org(session: Session) -> OrgProblems:
                for t in session.exec(select(Task).where(Task.due_kind == DueKind.UNKNOWN,
                                                         Task.status != TaskStatus.CANCELLED).order_by(Task.id))]
     broken = [{"code": p.code, "name": p.name, "channel": ch, "error": getattr(p, f"{ch}_broken")}
-              for p in people for ch in ("email", "telegram") if getattr(p, f"{ch}_broken")]
+              for p in people for ch in ("email", "telegram", "zalo") if getattr(p, f"{ch}_broken")]
     return OrgProblems(unverified, no_contact, headless,
                        not any(is_chairman(p) for p in people), unknown, broken)
+
+
+def mark_chat_blocked(session: Session, channel: str, person_id: int | None, chat_id: str, error: str,
+                      now) -> None:
+    """A reply could not reach `chat_id` for good: mark that person's contact on `channel` broken,
+    as dispatch does; nothing if the chat is no longer theirs."""
+    column = getattr(Person, channel)
+    person = (session.get(Person, person_id) if person_id else
+              session.exec(select(Person).where(column == chat_id)).first())
+    if person is None or getattr(person, channel) != chat_id:
+        return
+    app = {"telegram": "Telegram", "zalo": "Zalo"}.get(channel, channel)
+    mark_contact_broken(session, person, channel, f"{app} chat {chat_id}: {error}", now, "bot", via=channel)

@@ -104,7 +104,14 @@ class Channel(Vocabulary):
 
     EMAIL = "email"
     TELEGRAM = "telegram"
+    ZALO = "zalo"
     CONSOLE = "console"
+
+
+# In rules only, never stored: `chat` is the person's preferred chat app they can be reached on
+# (the first of their org.yaml `prefer:` among these, else this order).
+CHAT = "chat"
+CHAT_APPS = (Channel.ZALO, Channel.TELEGRAM)
 
 
 class Template(Vocabulary):

@@ -35,7 +35,7 @@ from engine.core.vocabulary import NotificationStatus
 from engine.core.workflow import Actor, record
 from engine.delivery.prepare import ButtonMaker, Outgoing, prepare
 from engine.delivery.send import Outcome, Pacer, paced, readdressed, send_all
-from notifiers.base import ChatMoved, Message, Notifier, NotifierError, RetryLater
+from notifiers.base import ChannelDown, ChatMoved, Message, Notifier, NotifierError, RetryLater
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor("dispatch", "system")
@@ -150,8 +150,9 @@ def record_outcome(session: Session, rows: Sequence[Notification], message: Mess
         if not isinstance(outcome, NotifierError):
             row.status, row.sent_at, row.provider_id, row.last_error = NotificationStatus.SENT, now, outcome or None, None
             result.sent += 1
-        elif isinstance(outcome, RetryLater):
-            # Flood control is not the message's fault: back in the queue, attempt not counted.
+        elif isinstance(outcome, (RetryLater, ChannelDown)):
+            # Flood control or a channel refused as a whole (bad token) is not the message's fault:
+            # back in the queue, attempt not counted, nobody's contact marked broken.
             row.attempts -= 1
             row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
             row.last_error = str(outcome)
@@ -178,12 +179,18 @@ def _mark_broken(session: Session, row: Notification, channel: str, error: str, 
 
 def record_all(session: Session, outgoing: Sequence[Outgoing], outcomes: dict[str, Outcome], delivery: Delivery,
                now: datetime, cfg: DispatchConfig, rnd: random.Random, result: DispatchResult) -> None:
+    down: dict[str, ChannelDown] = {}
     for item in outgoing:
         outcome = outcomes[item.message.key]
+        if isinstance(outcome, ChannelDown):
+            down.setdefault(item.message.channel, outcome)
         record_outcome(session, item.rows, item.message, outcome, now, cfg, rnd, result)
         hook = delivery.on_sent.get(item.message.channel)
         if hook is not None and not isinstance(outcome, NotifierError):
             hook(session, item.rows, item.message, outcome, now)
+    for channel, error in down.items():   # one line per channel and batch, not one per message
+        log.error("kênh %s bị từ chối, tạm dừng %g s / channel %s is down, paused %g s: %s",
+                  channel, error.retry_after, channel, error.retry_after, error)
 
 
 # -- the pipeline ---------------------------------------------------------------------------

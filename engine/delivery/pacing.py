@@ -1,4 +1,8 @@
-"""Telegram's flood limits, kept on our side: 30 messages/s per bot, 1/s per chat, 20/min per group.
+"""Each chat channel's rate limits, kept on our side: one mechanism, configured per channel.
+
+Telegram: 30 messages/s per bot, 1/s per chat, 20/min per group (TelegramPacer). Zalo does not
+document its quotas (../shared/docs/ZALO.md): ZaloPacer's defaults are cautious and the
+`zalo.per_second` / `zalo.chat_gap` settings change them.
 
 PTB's AIORateLimiter alone lost 480 of 600 messages against a strict stand-in (no per-private
 -chat limit, no retries by default, bursts past a one-second window), so the dispatcher paces
@@ -25,14 +29,17 @@ class PacerClock:
 REAL_TIME = PacerClock()
 
 
-class TelegramPacer:
-    """Waits until the next message to `chat` may go; time functions are injectable for tests."""
+class ChannelPacer:
+    """Waits until the next message to `chat` may go: `per_second` evenly spaced over the channel,
+    `chat_gap` seconds between two to one chat (`group_gap` to a group, a chat id starting with
+    "-"); time functions are injectable for tests."""
 
-    def __init__(self, per_second: float = 30.0, chat_gap: float = 1.0, group_gap: float = 3.0,
+    def __init__(self, per_second: float = 30.0, chat_gap: float = 1.0, group_gap: float | None = None,
                  margin: float = 0.02, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         # A small margin keeps us strictly inside limits that the server measures with its own clock.
         self.spacing = 1.0 / per_second + margin / per_second
+        group_gap = chat_gap if group_gap is None else group_gap
         self.chat_gap, self.group_gap, self.margin = chat_gap + margin, group_gap + margin, margin
         self.monotonic, self.sleep = monotonic, sleep
         self._last_any = float("-inf")
@@ -40,12 +47,12 @@ class TelegramPacer:
         self._paused_until = float("-inf")
 
     @classmethod
-    def on(cls, clock: PacerClock, **limits: float) -> TelegramPacer:
+    def on(cls, clock: PacerClock, **limits: float) -> ChannelPacer:
         """A pacer that counts and waits on `clock`."""
         return cls(monotonic=clock.monotonic, sleep=clock.sleep, **limits)
 
     def pause(self, seconds: float) -> None:
-        """Telegram said 429 retry_after: nothing goes to any chat before then."""
+        """The channel said 429 retry_after: nothing goes to any chat before then."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds + self.margin)
 
     def earliest(self, chat: str) -> float:
@@ -63,3 +70,18 @@ class TelegramPacer:
         now = self.monotonic()
         self._last_any = now
         self._last_chat[chat] = now
+
+
+class TelegramPacer(ChannelPacer):
+    """Telegram's limits: 30 messages a second per bot, 1 a second per chat, 1 every 3 s per group."""
+
+    def __init__(self, per_second: float = 30.0, chat_gap: float = 1.0, group_gap: float = 3.0, **kwargs):
+        super().__init__(per_second, chat_gap, group_gap, **kwargs)
+
+
+class ZaloPacer(ChannelPacer):
+    """Zalo Bot's limits are not documented: 10 messages a second per bot, 1 a second per chat
+    until they are (settings zalo.per_second, zalo.chat_gap)."""
+
+    def __init__(self, per_second: float = 10.0, chat_gap: float = 1.0, **kwargs):
+        super().__init__(per_second, chat_gap, None, **kwargs)

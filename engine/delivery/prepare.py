@@ -114,7 +114,7 @@ def build_message(session: Session, rows: list[Notification], renderer, cal: Wor
                   buttons: ButtonMaker | None = None) -> Message:
     """Render one message for `rows`, with the action buttons `buttons` gives them (if any)."""
     person = session.get(Person, rows[0].person_id)
-    recipient = Recipient(person.code, person.name, person.email, person.telegram, person.locale)
+    recipient = Recipient(person.code, person.name, person.email, person.telegram, person.locale, person.zalo)
     items = notices(session, rows, cal, today)
     rendered = renderer.render(items, recipient, today)
     single = items[0] if len(items) == 1 else None

@@ -1,7 +1,7 @@
 """Logging for every dondoc process, with secrets redacted at the boundary.
 
 Libraries log what they see: httpx logs each request URL, and a Telegram Bot API URL carries the
-bot token (`.../bot<TOKEN>/getUpdates`). So redaction happens where records leave the process, on
+bot token (`.../bot<TOKEN>/getUpdates`), and so does a Zalo Bot API URL. So redaction happens where records leave the process, on
 the handler, for every record of every logger: message, arguments, exception and stack text.
 The secrets are the configured values (settings.SECRETS), registered when settings are read;
 error messages and `--json` output go through the same `redact`.

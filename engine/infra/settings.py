@@ -2,8 +2,9 @@
 
 Nested keys use a double underscore: `deadlines.before_is_exclusive` is
 `DONDOC_DEADLINES__BEFORE_IS_EXCLUSIVE`. `DONDOC_CONFIG_DIR` says where dondoc.yaml lives and
-so can only come from the environment. Secrets (SMTP password, Telegram token, callback
-secret) come only from the environment or a `DONDOC_<NAME>_FILE` path, never from dondoc.yaml;
+so can only come from the environment. Secrets (SMTP password, Telegram and Zalo tokens, callback
+secret, Zalo webhook secret) come only from the environment or a `DONDOC_<NAME>_FILE` path, never
+from dondoc.yaml (a nested one too: `DONDOC_ZALO__WEBHOOK_SECRET`, `..._FILE`);
 reading them registers them with the log redactor (engine.infra.logs), so they are masked in
 every log line, error message and `--json` output of the process.
 """
@@ -17,7 +18,7 @@ from typing import Any, Literal, Optional
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.infra import yamlfile
@@ -26,7 +27,8 @@ from engine.infra.logs import REDACTOR
 
 ENV_PREFIX = "DONDOC_"
 # Never read from dondoc.yaml, never logged: environment or DONDOC_<NAME>_FILE only.
-SECRETS = ("smtp_password", "telegram_token", "callback_secret")
+# A nested secret is written with the environment's "__": zalo__webhook_secret is zalo.webhook_secret.
+SECRETS = ("smtp_password", "telegram_token", "callback_secret", "zalo_token", "zalo__webhook_secret")
 
 
 class _Section(BaseModel):
@@ -49,6 +51,23 @@ class StatusSettings(_Section):
 class WindowSettings(_Section):
     start: time = time(7, 30)
     end: time = time(17, 0)
+
+
+class ZaloSettings(_Section):
+    # polling: the engine asks getUpdates; webhook: Zalo POSTs to /zalo/webhook. Never both.
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_secret: Optional[SecretStr] = None   # secret: DONDOC_ZALO__WEBHOOK_SECRET(_FILE) only
+    # Zalo does not document its sending quotas: our own pace (engine/delivery/pacing.py).
+    per_second: float = Field(default=10.0, gt=0, le=1000)
+    chat_gap: float = Field(default=1.0, ge=0, le=60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_file_key(cls, values: Any) -> Any:
+        # DONDOC_ZALO__WEBHOOK_SECRET_FILE arrives here too; load_settings has already read it.
+        if isinstance(values, dict):
+            values = {k: v for k, v in values.items() if k != "webhook_secret_file"}
+        return values
 
 
 class Settings(BaseSettings):
@@ -82,6 +101,10 @@ class Settings(BaseSettings):
     telegram_base_url: Optional[str] = None      # e.g. http://127.0.0.1:8081/bot for a local Bot API
     telegram_bot_username: Optional[str] = None
     callback_secret: Optional[SecretStr] = None  # signs Telegram button data
+    # Zalo Bot Platform (httpx). No token: no Zalo channel.
+    zalo_token: Optional[SecretStr] = None
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"   # the URL before the token
+    zalo: ZaloSettings = Field(default_factory=ZaloSettings)
     # The console channel (the demo): prints messages instead of sending them, and records them
     # as sent on `console`. Channels without settings are otherwise `not_configured`.
     console: bool = False
@@ -148,27 +171,45 @@ def load_settings() -> Settings:
             raise doc.error(("config_dir",), "chỉ đặt được bằng DONDOC_CONFIG_DIR / "
                                              "can only be set with DONDOC_CONFIG_DIR")
         for secret in SECRETS:
-            if secret in file_values:
+            if _nested(file_values, secret) is not None:
                 var = ENV_PREFIX + secret.upper()
-                raise doc.error((secret,), "không được ghi bí mật trong dondoc.yaml / "
+                raise doc.error(tuple(secret.split("__")), "không được ghi bí mật trong dondoc.yaml / "
                                            "a secret cannot be kept in dondoc.yaml",
                                 f"đặt / set {var} hoặc / or {var}_FILE trong môi trường / in the environment")
     for secret in SECRETS:
         var = ENV_PREFIX + secret.upper()
         if var + "_FILE" in env and var not in env:
             try:
-                file_values[secret] = Path(env[var + "_FILE"]).read_text(encoding="utf-8").strip()
+                _set_nested(file_values, secret, Path(env[var + "_FILE"]).read_text(encoding="utf-8").strip())
             except OSError as exc:
                 raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: không đọc được / cannot read it: "
                                   f"{exc.strerror}") from None
     # Known before validation, so not even a message about a bad value can show them.
     REDACTOR.add(*(env.get(ENV_PREFIX + secret.upper()) for secret in SECRETS),
-                 *(file_values.get(secret) for secret in SECRETS),
+                 *(_nested(file_values, secret) for secret in SECRETS),
                  _url_password(env.get(ENV_PREFIX + "DATABASE_URL") or str(file_values.get("database_url", ""))))
     try:
         return Settings(**file_values)
     except ValidationError as exc:
         raise DondocError("\n".join(_describe(err, env, doc) for err in exc.errors())) from None
+
+
+def _nested(values: dict[str, Any], secret: str) -> Any:
+    """The value at a SECRETS name ("zalo__webhook_secret" is values["zalo"]["webhook_secret"])."""
+    for key in secret.split("__"):
+        if not isinstance(values, dict):
+            return None
+        values = values.get(key)
+    return values
+
+
+def _set_nested(values: dict[str, Any], secret: str, value: str) -> None:
+    *path, last = secret.split("__")
+    for key in path:
+        if not isinstance(values.get(key), dict):
+            values[key] = {}
+        values = values[key]
+    values[last] = value
 
 
 def _url_password(url: str) -> str | None:
@@ -194,7 +235,7 @@ def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> 
     if err["type"] != "value_error":   # pydantic's own wording is English only
         msg = f"giá trị không hợp lệ / {msg[:1].lower()}{msg[1:]}"
     var = ENV_PREFIX + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
-    if loc and loc[0] in SECRETS:
+    if "__".join(str(p) for p in loc) in SECRETS or (loc and loc[0] in SECRETS):
         return f"{var}: {msg}"   # never echo a secret
     if var in env:
         return f"{var}={env[var]!r}: {msg}"

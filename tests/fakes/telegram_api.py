@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import math
-import socket
 import threading
 import time
 from collections import deque
@@ -45,6 +44,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.botserver import BotServer, Request, failure, form_params
+
 TOKEN = "123456:TEST-token_for-dondoc"
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
          "tg-spoiler", "tg-emoji", "blockquote"}
@@ -53,13 +54,6 @@ _JSON_PARAMS = {"reply_markup", "link_preview_options", "allowed_updates", "comm
 _SENDING = {"sendMessage"}
 
 
-@dataclass
-class Request:
-    method: str
-    params: dict[str, Any]
-    at: float          # the server's clock (time.monotonic() unless given another)
-    token: str
-    status: int = 0    # the HTTP status answered
 
 
 @dataclass
@@ -107,7 +101,9 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTelegram:
+class FakeTelegram(BotServer):
+    thread_name = "fake-telegram"
+
     """The fake Bot API server; see the module docstring."""
 
     def __init__(self, token: str = TOKEN, username: str = "dondoc_test_bot", *,
@@ -162,7 +158,7 @@ class FakeTelegram:
                result: Any = True, parameters: dict[str, Any] | None = None, delay: float = 0.0) -> None:
         """Answer the next `method` request this way (after `delay` seconds)."""
         status_body = (200, {"ok": True, "result": result}) if status == 200 else \
-            _failure(status, description, parameters)
+            failure(status, description, parameters)
         with self._lock:
             self._scripts.setdefault(method, deque()).append((*status_body, delay))
 
@@ -233,51 +229,6 @@ class FakeTelegram:
             self._next_message_id += 1
         return message_id
 
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> FakeTelegram:
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._serve(sock))
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        if not ready.wait(5):
-            raise RuntimeError("fake Telegram server did not start")
-        return self
-
-    async def _serve(self, sock: socket.socket) -> None:
-        self._new_update = asyncio.Event()
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-        self._loop = self._thread = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- the API -------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -306,7 +257,7 @@ class FakeTelegram:
 
     def _error(self, record: Request, code: int, description: str,
                parameters: dict[str, Any] | None = None) -> web.Response:
-        status, body = _failure(code, description, parameters)
+        status, body = failure(code, description, parameters)
         return self._answer(record, status, body)
 
     def _chat(self, raw: Any) -> tuple[int | None, tuple[int, dict] | None]:
@@ -314,15 +265,15 @@ class FakeTelegram:
         try:
             chat = int(raw)
         except (TypeError, ValueError):
-            return None, _failure(400, "Bad Request: chat not found")
+            return None, failure(400, "Bad Request: chat not found")
         if chat in self.migrated:
-            return chat, _failure(400, "Bad Request: group chat was upgraded to a supergroup chat",
+            return chat, failure(400, "Bad Request: group chat was upgraded to a supergroup chat",
                                   {"migrate_to_chat_id": self.migrated[chat]})
         if chat in self.blocked:
-            return chat, _failure(403, "Forbidden: bot was blocked by the user")
+            return chat, failure(403, "Forbidden: bot was blocked by the user")
         exists = chat in self.groups if chat < 0 else (self.known_chats is None or chat in self.known_chats)
         if not exists:
-            return chat, _failure(400, "Bad Request: chat not found")
+            return chat, failure(400, "Bad Request: chat not found")
         return chat, None
 
     def _flood(self, record: Request, chat: int) -> tuple[int, dict] | None:
@@ -348,7 +299,7 @@ class FakeTelegram:
                 key, wait = max(waits, key=lambda w: w[1])
                 seconds = max(1, math.ceil(wait))
                 self._blocked_until[key] = max(self._blocked_until.get(key, 0), now + seconds)
-                return _failure(429, f"Too Many Requests: retry after {seconds}",
+                return failure(429, f"Too Many Requests: retry after {seconds}",
                                 {"retry_after": seconds})
             self._sent_times.append(now)
             times.append(now)
@@ -381,12 +332,12 @@ class FakeTelegram:
             parser.close()
             if parser.problem or parser.open:
                 problem = parser.problem or f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"'
-                return _failure(400, f"Bad Request: can't parse entities: {problem}")
+                return failure(400, f"Bad Request: can't parse entities: {problem}")
             text = "".join(parser.text)
         if not text.strip():
-            return _failure(400, "Bad Request: message text is empty")
+            return failure(400, "Bad Request: message text is empty")
         if _utf16(text) > 4096:
-            return _failure(400, "Bad Request: message is too long")
+            return failure(400, "Bad Request: message is too long")
         flood = self._flood(record, chat)
         if flood:
             return flood
@@ -410,7 +361,7 @@ class FakeTelegram:
         with self._lock:
             current = self.messages.get(key)
         if current is None:
-            return _failure(400, "Bad Request: message to edit not found")
+            return failure(400, "Bad Request: message to edit not found")
         markup = record.params.get("reply_markup")
         changed = dict(current)
         changed.pop("reply_markup", None)
@@ -424,13 +375,13 @@ class FakeTelegram:
                 parser.feed(raw)
                 parser.close()
                 if parser.problem or parser.open:
-                    return _failure(400, f"Bad Request: can't parse entities: {parser.problem or 'unclosed tag'}")
+                    return failure(400, f"Bad Request: can't parse entities: {parser.problem or 'unclosed tag'}")
                 plain = "".join(parser.text)
             if _utf16(plain) > 4096:
-                return _failure(400, "Bad Request: message is too long")
+                return failure(400, "Bad Request: message is too long")
             changed["text"], changed["html"] = plain, raw
         if changed == current:
-            return _failure(400, "Bad Request: message is not modified: specified new message content and "
+            return failure(400, "Bad Request: message is not modified: specified new message content and "
                                  "reply markup are exactly the same as a current content and reply markup "
                                  "of the message")
         changed["edit_date"] = int(time.time())
@@ -469,19 +420,9 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if k != "html"}
 
 
-def _failure(code: int, description: str, parameters: dict[str, Any] | None = None) -> tuple[int, dict]:
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return code, body
-
-
 async def _params(request: web.Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query)
-    if request.content_type == "application/json":
-        params.update(await request.json())
-    elif request.can_read_body:
-        params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    """Parameters as the Bot API reads them: JSON-valued ones (reply_markup ...) decoded from forms."""
+    params = await form_params(request)
     for key in _JSON_PARAMS & params.keys():
         if isinstance(params[key], str):
             try:

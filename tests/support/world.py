@@ -1,5 +1,6 @@
 """The one world the tests share: a copy of config/, a real SQLite file, the `dondoc` CLI run
-in-process at chosen moments, and, for the conversation tests, the fake Bot API.
+in-process at chosen moments, and, for the conversation tests, the fake Bot API (Telegram) or
+the fake Zalo Bot API (the `zalo_world` fixture, `world.zl`).
 
 The `world` fixture (tests/conftest.py) builds it. Marked `@pytest.mark.chat`, a test gets the
 example org, the default rules and the small plan below imported on Mon 6/10/2025, with the fake
@@ -20,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from engine.chat.callbacks import Signer
+from engine.chat.telegram.callbacks import Signer
 from engine.chat.commands import Chat
 from engine.chat.replies import BotEnv, Outcome
+from engine.chat.telegram.words import TELEGRAM
 from engine.context import AppContext
 from engine.core.calendar import WorkCalendar
 from engine.core.models import Event, Notification, Person, Task, Timer
@@ -62,6 +64,7 @@ class World:
 
     def __init__(self, cli, database_url: str, config_dir: Path, tmp_path: Path, tg=None):
         self.cli, self.config_dir, self.tmp, self.tg = cli, config_dir, tmp_path, tg
+        self.zl = None
         self.engine = make_engine(database_url)
         self.cal = WorkCalendar()
         self.tz = TZ
@@ -151,7 +154,7 @@ class World:
         """One pure handler of engine/chat/ in one transaction, as the bot runs it, without Telegram
         (`chat` a private chat's id, or a Chat)."""
         ctx = AppContext(now=datetime.fromisoformat(now))
-        env = BotEnv(ctx, Signer.from_settings(ctx.settings) or Signer(b"no bot token"))
+        env = BotEnv(ctx, Signer.from_settings(ctx.settings) or Signer(b"no bot token"), TELEGRAM)
         with transaction(ctx.engine) as session:
             return handler(session, env, chat if isinstance(chat, Chat) else Chat(str(chat)), *args, ctx.now())
 
@@ -171,7 +174,7 @@ class World:
     def act(self, chat: int, title: str, action: str) -> dict:
         """Press the `action` button (start, done, extend, ack, details) for the task called `title` on
         the latest message about it, whether it came alone or in a digest; returns that message."""
-        from engine.chat.keyboards import LABELS
+        from engine.chat.telegram.keyboards import LABELS
 
         message = self.said(chat, title)
         single, short = LABELS[action]
@@ -183,6 +186,21 @@ class World:
                       if line[:1].isdigit() and title in line)
         self.tg.press(chat, message["message_id"], f"{number} · {short}")
         return message
+
+    # -- the conversation on Zalo (the zalo_world fixture) --------------------------------
+
+    def zalo_says(self, chat: str, text: str, now: datetime | str) -> list[str]:
+        """`chat` writes `text` to the Zalo bot, then one `dondoc run --once` at `now`; returns what
+        the bot sent to `chat` in that run."""
+        before = len(self.zl.to(chat))
+        self.zl.user_says(chat, text)
+        self.run(now)
+        return self.zl.to(chat)[before:]
+
+    def link_zalo(self, person: str, chat: str, now: str = IMPORTED) -> list[str]:
+        """Link `chat` to `person` the way an officer does: an invite code sent to the bot."""
+        code = self.ok(now, "people", "invite", person, "--channel", "zalo", "--json").json()["code"]
+        return self.zalo_says(chat, code, now)
 
     def unlink_from_org(self, code: str) -> None:
         """Empty `telegram:` of one person in org.yaml (so links come from the bot only) and reload."""

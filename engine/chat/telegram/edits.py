@@ -1,6 +1,6 @@
-"""How a message dondoc sent reads after someone acted on it: a line added, the buttons that
-acted gone. Button presses (engine/chat/actions.py) and extension decisions
-(engine/chat/extensions.py) both edit messages this way.
+"""How a Telegram message dondoc sent reads after someone acted on it: a line added, the buttons
+that acted gone. The conversation says what to add (its Outcome's marks, engine/chat/replies.py);
+`make_edits` turns them into Telegram edits, in the transaction of the action.
 """
 
 from __future__ import annotations
@@ -10,17 +10,33 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from engine.chat.keyboards import target_of, without
-from engine.chat.replies import Edit
-from engine.core.models import Notification, TelegramMessage
+from engine.chat.replies import Edit, Mark, Outcome, Where
+from engine.chat.telegram.keyboards import target_of, without
+from engine.core.models import ExtensionRequest, Notification, TelegramMessage
 from notifiers.htmlsplit import TELEGRAM_LIMIT, units
 
 
-class Where:
-    """The pressed message: chat, message id, and its text as Telegram showed it (a fallback)."""
+def make_edits(session: Session, outcome: Outcome, now: datetime) -> Outcome:
+    """The outcome with its marks made into edits of the Telegram messages they name."""
+    marks, outcome.marks = outcome.marks, []
+    for mark in marks:
+        for where, targets in _places(session, mark):
+            edit = edit_after(session, where, targets, mark.line, now)
+            outcome.edits += [edit] if edit else []
+    return outcome
 
-    def __init__(self, chat_id: str, message_id: int | None, fallback_html: str | None = None):
-        self.chat_id, self.message_id, self.fallback_html = str(chat_id), message_id, fallback_html
+
+def _places(session: Session, mark: Mark) -> list[tuple[Where, set[int]]]:
+    if mark.request_id is None:
+        row = session.get(Notification, mark.notification_id) if mark.notification_id else None
+        return [(mark.where, same_task(session, row) if row else {mark.notification_id})]
+    places = [(mark.where, {mark.request_id})]
+    # Decided by the chairman instead: the head's copy of the request shows it too.
+    request = session.get(ExtensionRequest, mark.request_id)
+    other = session.get(TelegramMessage, request.approver_message_id) if request.approver_message_id else None
+    if other is not None and (other.chat_id, other.message_id) != (mark.where.chat_id, mark.where.message_id):
+        places.append((Where(other.chat_id, other.message_id), {mark.request_id}))
+    return places
 
 
 def edit_after(session: Session, where: Where, targets: set[int], line: str, now: datetime) -> Edit | None:

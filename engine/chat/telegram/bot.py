@@ -1,10 +1,11 @@
 """The bot inside `dondoc run`: python-telegram-bot's Application, long polling, no job queue.
 
-Each update runs one pure handler (engine/chat/commands.py, actions.py, extensions.py) in a
-worker thread and one database transaction, then this module carries out its Outcome: replies
-(split like dispatch splits long messages), edits of earlier messages, the answer to a button
-press. A reply that cannot be delivered because the person blocked the bot marks their Telegram
-contact broken, as dispatch does.
+Each update becomes one intent of the conversation (engine/chat/conversation.py; a button press
+through engine/chat/telegram/press.py), run in a worker thread and one database transaction; then
+this module carries out its Outcome: replies (split like dispatch splits long messages, their
+choices as signed inline buttons), edits of earlier messages (made from its marks by
+engine/chat/telegram/edits.py), the answer to a button press. A reply that cannot be delivered
+because the person blocked the bot marks their Telegram contact broken, as dispatch does.
 
 Polling errors never stop the engine: PTB's polling loop retries getUpdates with a growing pause
 (up to 30 s) after network errors; starting (getMe, setMyCommands) is retried here with backoff
@@ -24,14 +25,18 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes, \
     MessageHandler, filters
 
-from engine.chat import actions, commands
-from engine.chat.callbacks import Signer
+from engine.chat import commands
+from engine.chat.telegram.callbacks import Signer
 from engine.chat.commands import Chat
+from engine.chat.conversation import Args, Intent, perform
 from engine.chat.replies import BotEnv, Edit, Outcome, Send
+from engine.chat.telegram.edits import make_edits
+from engine.chat.telegram.press import press
+from engine.chat.telegram.words import TELEGRAM
 from engine.context import AppContext
 from engine.infra.db import transaction
-from engine.core.models import ExtensionRequest, Person, TelegramMessage
-from engine.core.org import mark_contact_broken
+from engine.core.org import mark_chat_blocked
+from engine.core.models import ExtensionRequest, TelegramMessage
 from notifiers.htmlsplit import split_html
 from notifiers.telegram import keyboard, retry_seconds
 
@@ -53,7 +58,7 @@ class TelegramBot:
         if s.telegram_token is None:
             raise ValueError("DONDOC_TELEGRAM_TOKEN is not set")
         self.ctx = ctx
-        self.env = BotEnv(ctx, Signer.from_settings(s))
+        self.env = BotEnv(ctx, Signer.from_settings(s), TELEGRAM)
         self.poll_timeout = poll_timeout
         builder = (ApplicationBuilder().token(s.telegram_token.get_secret_value())
                    .connect_timeout(5).read_timeout(10).write_timeout(10)
@@ -70,36 +75,37 @@ class TelegramBot:
     def _register(self) -> None:
         app = self.app
         app.add_handler(CommandHandler("start", self._start))
-        simple: list[tuple[tuple[str, str], Callable]] = [
-            (("viec", "tasks"), commands.my_tasks), (("quahan", "overdue"), commands.overdue),
-            (("baocao", "report"), commands.report), (("trogiup", "help"), commands.help_),
-            (("huy", "unlink"), commands.unlink_chat), (("boqua", "cancel"), commands.skip)]
-        for names, fn in simple:
-            app.add_handler(CommandHandler(list(names), self._command(fn)))
+        simple: list[tuple[tuple[str, str], Intent]] = [
+            (("viec", "tasks"), Intent.TASKS), (("quahan", "overdue"), Intent.OVERDUE),
+            (("baocao", "report"), Intent.REPORT), (("trogiup", "help"), Intent.HELP),
+            (("huy", "unlink"), Intent.UNLINK), (("boqua", "cancel"), Intent.SKIP)]
+        for names, intent in simple:
+            app.add_handler(CommandHandler(list(names), self._command(intent)))
         app.add_handler(CallbackQueryHandler(self._press))
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._text))
-        app.add_handler(MessageHandler(filters.COMMAND, self._command(commands.not_understood)))
+        app.add_handler(MessageHandler(filters.COMMAND, self._command(Intent.UNKNOWN)))
         app.add_error_handler(self._error)
 
     def _decide(self, fn: Callable[..., Outcome], *args) -> Outcome:
         """Run one handler in one transaction, with the context's clock."""
         with transaction(self.ctx.engine) as session:
-            return fn(session, self.env, *args, self.env.now())
+            now = self.env.now()
+            return make_edits(session, fn(session, self.env, *args, now), now)
 
-    def _command(self, fn: Callable[..., Outcome]):
+    def _command(self, intent: Intent):
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            outcome = await asyncio.to_thread(self._decide, fn, _chat(update))
+            outcome = await asyncio.to_thread(self._decide, perform, _chat(update), intent, Args())
             await self.carry_out(outcome)
         return handle
 
     async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         code = context.args[0] if context.args else None
-        outcome = await asyncio.to_thread(self._decide, commands.start, _chat(update), code)
+        outcome = await asyncio.to_thread(self._decide, perform, _chat(update), Intent.LINK, Args(text=code))
         await self.carry_out(outcome)
 
     async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = update.effective_message.text or ""
-        outcome = await asyncio.to_thread(self._decide, actions.reply, _chat(update), text)
+        outcome = await asyncio.to_thread(self._decide, perform, _chat(update), Intent.ANSWER, Args(text=text))
         await self.carry_out(outcome)
 
     async def _press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,7 +114,7 @@ class TelegramBot:
         chat = Chat(str(message.chat.id) if message else str(query.from_user.id), str(query.from_user.id),
                     message.chat.type == "private" if message else True)
         fallback = message.text_html if message is not None and getattr(message, "text", None) else None
-        outcome = await asyncio.to_thread(self._decide, actions.press, chat,
+        outcome = await asyncio.to_thread(self._decide, press, chat,
                                           message.message_id if message else None, query.data, fallback)
         try:
             await query.answer(outcome.answer, show_alert=outcome.alert)
@@ -133,11 +139,12 @@ class TelegramBot:
             await self._edit(edit)
         for send in outcome.sends:
             parts = split_html(send.html)
+            rows = self._rows(send)
             try:
                 sent = None
                 for i, part in enumerate(parts):
                     last = i == len(parts) - 1
-                    markup = (keyboard(send.rows) or (ForceReply(selective=True) if send.force_reply else None)
+                    markup = (keyboard(rows) or (ForceReply(selective=True) if send.force_reply else None)
                               if last else None)
                     sent = await self._send_part(send.chat_id, part, markup)
             except Forbidden as exc:
@@ -151,8 +158,14 @@ class TelegramBot:
                 if send.on_fail is not None:
                     await self.carry_out(Outcome(sends=[send.on_fail]))
                 continue
-            if send.rows and sent is not None:
-                await asyncio.to_thread(self._remember, send, parts[-1], sent.message_id)
+            if rows and sent is not None:
+                await asyncio.to_thread(self._remember, send, rows, parts[-1], sent.message_id)
+
+    def _rows(self, send: Send) -> tuple:
+        """The message's choices as one row of signed inline buttons."""
+        if not send.choices:
+            return ()
+        return (tuple((c.label, self.env.signer.encode(c.intent, c.target)) for c in send.choices),)
 
     async def _send_part(self, chat_id: str, html: str, markup):
         """One sendMessage; after a flood-limit answer, wait as told (at most 30 s) and try once more."""
@@ -183,10 +196,10 @@ class TelegramBot:
         except TelegramError as exc:
             log.warning("could not edit message %s in chat %s: %s", edit.message_id, edit.chat_id, exc)
 
-    def _remember(self, send: Send, html: str, message_id: int) -> None:
+    def _remember(self, send: Send, rows: tuple, html: str, message_id: int) -> None:
         with transaction(self.ctx.engine) as session:
             row = TelegramMessage(chat_id=send.chat_id, message_id=message_id, html=html,
-                                  buttons=[[list(b) for b in r] for r in send.rows], sent_at=self.env.now())
+                                  buttons=[[list(b) for b in r] for r in rows], sent_at=self.env.now())
             session.add(row)
             session.flush()
             if send.request_id is not None:
@@ -196,16 +209,9 @@ class TelegramBot:
                     session.add(request)
 
     def _blocked(self, send: Send, error: str) -> None:
-        """Mark the person's Telegram contact broken, like dispatch does for a blocked bot."""
-        from sqlmodel import select
-
+        """Mark the person's Telegram contact broken, like dispatch does."""
         with transaction(self.ctx.engine) as session:
-            person = (session.get(Person, send.person_id) if send.person_id else
-                      session.exec(select(Person).where(Person.telegram == send.chat_id)).first())
-            if person is None or person.telegram != send.chat_id:
-                return
-            mark_contact_broken(session, person, "telegram", f"Telegram chat {send.chat_id}: {error}",
-                                self.env.now(), "bot", via="telegram")
+            mark_chat_blocked(session, "telegram", send.person_id, send.chat_id, error, self.env.now())
 
     # -- lifecycle ---------------------------------------------------------------------------
 

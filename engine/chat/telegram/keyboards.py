@@ -15,9 +15,9 @@ from typing import Sequence
 
 from sqlmodel import Session
 
-from engine.chat.callbacks import Signer
+from engine.chat.conversation import offers as actions_for
+from engine.chat.telegram.callbacks import Signer
 from engine.core.models import Notification, Task
-from engine.core.vocabulary import ACTIVE, TaskStatus
 from notifiers.base import Button, Rows
 
 MAX_ROWS = 20
@@ -29,21 +29,6 @@ LABELS = {  # action: (single message, digest row)
     "ack": ("👁 Đã nhận", "Đã nhận"),
     "details": ("ℹ️ Xem chi tiết", "Chi tiết"),
 }
-
-
-def actions_for(row: Notification, task: Task) -> list[str]:
-    """The button actions a notification offers for its task as it is now."""
-    if task.status not in ACTIVE:
-        return []
-    if row.level >= 1:
-        return ["ack", "details"]
-    if row.person_id is not None and row.person_id == task.assignee_id:
-        actions = ["start"] if task.status == TaskStatus.OPEN else []
-        actions.append("done")
-        if task.due is not None:
-            actions.append("extend")
-        return actions
-    return []
 
 
 def notification_rows(session: Session, rows: Sequence[Notification], order: Sequence[int],

@@ -9,8 +9,8 @@ from typing import Sequence
 
 from sqlmodel import Session
 
-from engine.chat.callbacks import Signer
-from engine.chat.keyboards import notification_rows
+from engine.chat.telegram.callbacks import Signer
+from engine.chat.telegram.keyboards import notification_rows
 from engine.core.models import Notification, Person, TelegramMessage
 from notifiers.base import Message
 from notifiers.telegram import message_parts
