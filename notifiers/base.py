@@ -109,6 +109,9 @@ class Notifier(Protocol):
     """One channel: one attempt per `send`."""
 
     channel: str
+    # Which rendering of a message this channel shows in `Message.html`: "html" (an email
+    # document), "telegram" (Telegram's HTML subset) or "text" (it reads `Message.text`).
+    markup: str
 
     async def send(self, message: Message) -> str | None:
         """Deliver one message; return the provider's id for it, raise NotifierError on failure."""

@@ -18,6 +18,7 @@ class ConsoleNotifier:
     """Prints messages to a stream (stdout unless given), one framed block each."""
 
     channel = "console"
+    markup = "text"
 
     def __init__(self, stream: TextIO | None = None):
         # Resolved at send time when not given, so redirected or captured stdout is honoured.

@@ -53,6 +53,7 @@ class EmailNotifier:
     """Sends Messages as multipart emails (text + HTML, .ics for deadlines) through one SMTP server."""
 
     channel = "email"
+    markup = "html"        # the rendered HTML document
 
     def __init__(self, host: str, port: int = 25, security: Security = "none",
                  user: str | None = None, password: str | SecretStr | None = None,

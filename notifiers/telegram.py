@@ -42,6 +42,7 @@ class TelegramNotifier:
     """Sends Messages as Telegram HTML with inline buttons, splitting long ones."""
 
     channel = "telegram"
+    markup = "telegram"    # Telegram's HTML subset
 
     def __init__(self, token: str | SecretStr, base_url: str | None = None, *,
                  connect_timeout: float = 5.0, read_timeout: float = 10.0,

@@ -41,6 +41,7 @@ class ZaloNotifier:
     """Sends Messages as plain text to Zalo Bot chats, splitting long ones."""
 
     channel = "zalo"
+    markup = "text"        # plain text only
 
     def __init__(self, token: str | SecretStr, base_url: str | None = None, *, timeout: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None):

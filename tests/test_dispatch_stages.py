@@ -37,6 +37,8 @@ NOW = at(2025, 3, 13, 9)
 class Recording:
     """A channel that records what it is given and answers from a script (default: accepted)."""
 
+    markup = "html"
+
     def __init__(self, channel: str = "email", outcomes: dict | None = None):
         self.channel, self.outcomes, self.sent = channel, outcomes or {}, []
 
@@ -114,7 +116,7 @@ def test_prepare_marks_a_channel_without_settings_not_configured_and_renders_one
     cal = WorkCalendar()
     with Session(due_rows.engine, expire_on_commit=False) as s:
         rows = claim(s, NOW, DispatchConfig())
-        none = prepare(s, rows, renderer(due_rows), cal, NOW, set(), lambda r: NOW)
+        none = prepare(s, rows, renderer(due_rows), cal, NOW, {}, lambda r: NOW)
         assert none.outgoing == [] and none.not_configured == len(rows)
         assert {r.status for r in rows} == {"not_configured"} and "chưa được cấu hình" in rows[0].reason
         s.commit()
@@ -124,7 +126,7 @@ def test_prepare_marks_a_channel_without_settings_not_configured_and_renders_one
             s.add(r)
         s.commit()
         rows = claim(s, NOW, DispatchConfig())
-        ready = prepare(s, rows, renderer(due_rows), cal, NOW, {"email"}, lambda r: NOW)
+        ready = prepare(s, rows, renderer(due_rows), cal, NOW, {"email": "html"}, lambda r: NOW)
         assert ready.merged == 6
         messages = {o.message.recipient.code: o.message for o in ready.outgoing}
         assert len(messages) == 2
@@ -141,7 +143,7 @@ def test_prepare_puts_a_group_that_fails_to_render_back_with_backoff(due_rows, t
     later = NOW + timedelta(minutes=5)
     with Session(due_rows.engine, expire_on_commit=False) as s:
         rows = claim(s, NOW, DispatchConfig())
-        result = prepare(s, rows, Renderer(broken), WorkCalendar(), NOW, {"email"}, lambda r: later)
+        result = prepare(s, rows, Renderer(broken), WorkCalendar(), NOW, {"email": "html"}, lambda r: later)
         failed = [r for r in rows if r.status == "pending"]
         assert result.outgoing == [] and result.render_failed == len(failed) > 0
         assert all(r.next_attempt_at == later and r.claimed_until is None and "render" in r.last_error

@@ -205,7 +205,8 @@ async def dispatch_once(engine: Engine, delivery: Delivery, now: datetime, cfg: 
         result.claimed = len(rows)
         if not rows:
             return result
-        prepared = prepare(session, rows, delivery.renderer, delivery.calendar, now, set(delivery.notifiers),
+        prepared = prepare(session, rows, delivery.renderer, delivery.calendar, now,
+                           {ch: n.markup for ch, n in delivery.notifiers.items()},
                            lambda row: now + backoff(row.attempts, cfg, rnd), delivery.buttons)
         result.merged, result.not_configured = prepared.merged, prepared.not_configured
         outgoing = prepared.outgoing

@@ -111,8 +111,9 @@ def notices(session: Session, rows: Sequence[Notification], cal: WorkCalendar, t
 
 
 def build_message(session: Session, rows: list[Notification], renderer, cal: WorkCalendar, today: date,
-                  buttons: ButtonMaker | None = None) -> Message:
-    """Render one message for `rows`, with the action buttons `buttons` gives them (if any)."""
+                  buttons: ButtonMaker | None = None, markup: str = "html") -> Message:
+    """Render one message for `rows` in the channel's `markup`, with the action buttons `buttons`
+    gives them (if any)."""
     person = session.get(Person, rows[0].person_id)
     recipient = Recipient(person.code, person.name, person.email, person.telegram, person.locale, person.zalo)
     items = notices(session, rows, cal, today)
@@ -125,7 +126,7 @@ def build_message(session: Session, rows: list[Notification], renderer, cal: Wor
         keyboard = buttons(session, rows, [n.notification_id for n in digest_order(items)])
     return Message(key=message_key(rows), notification_ids=tuple(r.id for r in rows), channel=channel,
                    recipient=recipient, subject=rendered.subject, text=rendered.text,
-                   html=rendered.telegram if channel == "telegram" else rendered.html,
+                   html=rendered.telegram if markup == "telegram" else rendered.html,
                    thread=f"task-{single.task_id}" if single else None,
                    task_title=single.task_title if single else None, due=single.due if single else None,
                    urgent=any(r.urgent for r in rows), buttons=keyboard,
@@ -133,9 +134,12 @@ def build_message(session: Session, rows: list[Notification], renderer, cal: Wor
 
 
 def prepare(session: Session, rows: Sequence[Notification], renderer, cal: WorkCalendar, now: datetime,
-            channels: set[str], retry_at: Callable[[Notification], datetime],
+            channels: dict[str, str], retry_at: Callable[[Notification], datetime],
             buttons: dict[str, ButtonMaker] | None = None) -> Prepared:
-    """The messages for claimed `rows`; rows that will not be sent are resolved here, in the session."""
+    """The messages for claimed `rows`; rows that will not be sent are resolved here, in the session.
+
+    `channels`: each channel this instance can send on, with the markup its notifier shows.
+    """
     today = now.astimezone(cal.tz).date()
     result = Prepared([])
     for batch in group(rows):
@@ -152,7 +156,8 @@ def prepare(session: Session, rows: Sequence[Notification], renderer, cal: WorkC
             session.add(row)
         result.merged += len(merged)
         try:
-            message = build_message(session, kept, renderer, cal, today, (buttons or {}).get(channel))
+            message = build_message(session, kept, renderer, cal, today, (buttons or {}).get(channel),
+                                    channels[channel])
         except Exception as exc:   # a template or data problem: keep the rows, retry later
             log.exception("could not render notifications %s", [r.id for r in kept])
             for row in kept:
