@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from engine.chat.telegram.callbacks import Signer
 from engine.context import AppContext
+from engine.core.models import Notification
+from engine.core.vocabulary import NotificationStatus
 from engine.infra.clock import Clock, FixedClock
 from engine.infra.db import transaction
 from engine.delivery.dispatch import Delivery, DispatchConfig, dispatch_once
@@ -191,6 +194,14 @@ class Daemon:
             await self.close_notifiers()
             log.info("dondoc engine stopped")
 
+    def waiting(self) -> tuple[int, datetime] | None:
+        """(how many, the earliest) pending notifications whose moment to go out has not come."""
+        n = Notification
+        with Session(self.ctx.engine) as session:
+            count, first = session.exec(select(func.count(), func.min(n.fire_at)).where(
+                n.status == NotificationStatus.PENDING, n.fire_at > self.ctx.now())).one()
+        return (count, first) if count else None
+
     def next_sweep_delay(self) -> timedelta:
         """How long the sweep sleeps before its next run (see `sweep_delay`)."""
         with Session(self.ctx.engine) as session:
@@ -260,6 +271,10 @@ async def sweep_job(service: Service) -> None:
     if created:
         log.info("sweep: %d notifications", created)
         service.sched.modify_job("dispatch", next_run_time=_alarm_now(service))
+        waiting = await asyncio.to_thread(service.daemon.waiting)
+        if waiting:
+            log.info("%d thông báo chờ đến giờ gửi, sớm nhất lúc %s (waiting for the send window)",
+                     waiting[0], waiting[1].astimezone(service.daemon.ctx.settings.tz).strftime("%H:%M %d/%m/%Y"))
     delay = await asyncio.to_thread(service.daemon.next_sweep_delay)
     service.sched.modify_job("sweep", next_run_time=_alarm_now(service) + delay)
 

@@ -5,10 +5,15 @@ sends each person one digest. Through the real CLI, a real SMTP server and a rea
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from email.header import decode_header, make_header
+from zoneinfo import ZoneInfo
 
 import icalendar
 
+from engine.context import AppContext
+from engine.daemon import Daemon
+from notifiers.console import ConsoleNotifier
 from tests.fakes.smtp import smtp_server
 from tests.support.paths import ROOT
 
@@ -103,3 +108,14 @@ def test_rules_explain_shows_an_overdue_condition_notified_now_and_skipped_remin
     assert "hạn đã qua" in rules["nhac-truoc-7-ngay"]["now"]["reason"]
     text = cli("--now", "2026-01-15T09:00+07:00", "rules", "explain", task["id"]).out
     assert "điều kiện đang đúng" in text and "already past" not in text
+
+
+def test_the_service_says_when_late_notifications_will_go_out(cli, monkeypatch):
+    monkeypatch.setenv("DONDOC_CONSOLE", "true")
+    _setup(cli, monkeypatch)
+    # 06:00 on a working day: the overdue escalations are created now and wait for the 07:30 window.
+    early = datetime(2026, 1, 15, 6, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    daemon = Daemon(AppContext(now=early), {"console": ConsoleNotifier()}, None)
+    assert daemon.sweep_now() > 0
+    count, first = daemon.waiting()
+    assert count > 0 and first.astimezone(early.tzinfo) == early.replace(hour=7, minute=30)
