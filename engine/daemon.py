@@ -7,7 +7,7 @@ and their outcomes are recorded before the process exits. What is due is always 
 context's clock (engine.infra.clock); APScheduler's real-time alarm only says when to look again.
 
 With a Telegram token the bot (engine/chat/telegram/), and with a Zalo token the Zalo receiver
-(engine/chat/zalo/), run beside them: long polling in `serve`, one pass
+(engine/chat/zalo/), run beside them: long polling (Zalo: or its webhook server) in `serve`, one pass
 over the waiting updates at the start of `run_once` (so cron users get buttons and commands too,
 answered at the next run). Either way updates are handled before the sweep, so an action taken
 on a phone stops the reminders it makes pointless.
@@ -99,17 +99,17 @@ class Daemon:
 
     @property
     def zalo(self):
-        """The Zalo receiver (engine.chat.zalo.receive.ZaloReceiver) in polling mode, built on first
-        use; None without a token, or in webhook mode (not served yet: said once in the log)."""
+        """The Zalo receiver, built on first use; None without a token. Polling mode: getUpdates
+        (engine.chat.zalo.receive.ZaloReceiver); webhook mode: its own small server around it
+        (engine.chat.zalo.webhook.ZaloWebhook), whose `poll_once` fetches nothing. Never both."""
         s = self.ctx.settings
         if self._zalo is None and s.zalo_token is not None:
-            if s.zalo.mode != "polling":
-                log.warning("zalo.mode: webhook is not served yet: no Zalo messages are received")
-                self._zalo = False
-            else:
-                from engine.chat.zalo.receive import ZaloReceiver
-                self._zalo = ZaloReceiver(self.ctx)
-        return self._zalo or None
+            from engine.chat.zalo.receive import ZaloReceiver
+            self._zalo = ZaloReceiver(self.ctx)
+            if s.zalo.mode == "webhook":
+                from engine.chat.zalo.webhook import ZaloWebhook
+                self._zalo = ZaloWebhook(self._zalo, s.zalo)
+        return self._zalo
 
     def sweep_now(self) -> int:
         """Create the notifications of every timer due now; returns how many."""

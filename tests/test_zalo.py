@@ -213,7 +213,8 @@ def test_the_zalo_token_and_webhook_secret_come_only_from_the_environment_or_a_f
     secret_file.write_text("webhook-secret-123\n", encoding="utf-8")
     monkeypatch.setenv("DONDOC_ZALO_TOKEN_FILE", str(token_file))
     monkeypatch.setenv("DONDOC_ZALO__WEBHOOK_SECRET_FILE", str(secret_file))
-    (config_dir / "dondoc.yaml").write_text("zalo: {mode: webhook}\n", encoding="utf-8")
+    (config_dir / "dondoc.yaml").write_text("zalo: {mode: webhook, webhook_url: 'https://x.example.vn/zalo/webhook'}\n",
+                                            encoding="utf-8")
     s = load_settings()
     assert s.zalo_token.get_secret_value() == "777:from-a-file"
     assert s.zalo.webhook_secret.get_secret_value() == "webhook-secret-123" and s.zalo.mode == "webhook"

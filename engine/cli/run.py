@@ -46,6 +46,10 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
     # With --json, stdout is for the summary: console messages go to stderr.
     daemon = _daemon(c, sys.stderr if as_json else None)
     announce_channels(c, daemon.notifiers, as_json)
+    if once and c.settings.zalo_token is not None and c.settings.zalo.mode == "webhook":
+        typer.echo("Cảnh báo: zalo.mode là webhook: `dondoc run --once` không nhận tin nhắn Zalo, tin chỉ đến "
+                   "dịch vụ `dondoc run` đang chạy (warning: in webhook mode `run --once` receives no Zalo "
+                   "messages; they arrive only to the running service)", err=True)
     if once:
         totals = asyncio.run(daemon.run_once())
         data = run_summary(totals)
@@ -175,6 +179,8 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
                 continue
             try:
                 detail = f"{type(notifier).__name__}: {await notifier.check()}"
+                if channel == "zalo" and s.zalo.mode == "webhook":
+                    detail += await zalo_webhook_info(s, notifier)
                 if channel == "console":
                     detail += (" — chế độ thử: tin nhắn chỉ in ra màn hình, không gửi tới ai "
                                "(demo: messages are only printed)")
@@ -186,6 +192,18 @@ def check(ctx: typer.Context, as_json: bool = JsonOpt) -> None:
 
     asyncio.run(channels())
     report_checks(results, as_json)
+
+
+async def zalo_webhook_info(s, notifier) -> str:
+    """Webhook mode: where Zalo posts updates now (getWebhookInfo), said against zalo.webhook_url."""
+    url = str((await notifier.call("getWebhookInfo") or {}).get("url") or "")
+    if url == s.zalo.webhook_url:
+        return f"; webhook {url}"
+    if not url:
+        return (f"; webhook chưa đăng ký, `dondoc run` đăng ký {s.zalo.webhook_url} khi khởi động "
+                f"(webhook not set yet: `dondoc run` sets it at start)")
+    return (f"; webhook đang là {url}, `dondoc run` sẽ đổi thành {s.zalo.webhook_url} khi khởi động "
+            f"(webhook is {url}: `dondoc run` sets it to zalo.webhook_url at start)")
 
 
 def report_checks(results: list[dict], as_json: bool) -> None:

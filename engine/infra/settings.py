@@ -18,7 +18,8 @@ from typing import Any, Literal, Optional
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.infra import yamlfile
@@ -56,7 +57,12 @@ class WindowSettings(_Section):
 class ZaloSettings(_Section):
     # polling: the engine asks getUpdates; webhook: Zalo POSTs to /zalo/webhook. Never both.
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_secret: Optional[SecretStr] = None   # secret: DONDOC_ZALO__WEBHOOK_SECRET(_FILE) only
+    # Webhook mode (engine/chat/zalo/webhook.py): the secret Zalo sends back in each POST, the
+    # address dondoc's own small server listens on, and the public HTTPS URL Zalo calls (a
+    # reverse proxy in front forwards it to webhook_listen). Checked only in webhook mode.
+    webhook_secret: Optional[SecretStr] = Field(default=None, validate_default=True)   # env/_FILE only
+    webhook_listen: str = "127.0.0.1:8090"
+    webhook_url: Optional[str] = Field(default=None, validate_default=True)
     # Zalo does not document its sending quotas: our own pace (engine/delivery/pacing.py).
     per_second: float = Field(default=10.0, gt=0, le=1000)
     chat_gap: float = Field(default=1.0, ge=0, le=60)
@@ -68,6 +74,56 @@ class ZaloSettings(_Section):
         if isinstance(values, dict):
             values = {k: v for k, v in values.items() if k != "webhook_secret_file"}
         return values
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_for_webhook(cls, value: Optional[SecretStr], info: ValidationInfo) -> Optional[SecretStr]:
+        if info.data.get("mode") != "webhook":
+            return value
+        if value is None or not value.get_secret_value():
+            raise ValueError("bắt buộc khi zalo.mode là webhook: chuỗi bí mật Zalo gửi kèm mỗi tin "
+                             "(8–256 ký tự) / required in webhook mode: the secret Zalo sends with each update")
+        if not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("phải dài từ 8 đến 256 ký tự / must be 8-256 characters long")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _public_url(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        if info.data.get("mode") != "webhook":
+            return value
+        if not value:
+            raise ValueError("bắt buộc khi zalo.mode là webhook: địa chỉ HTTPS công khai mà Zalo gọi tới, "
+                             "ví dụ https://dondoc.example.gov.vn/zalo/webhook / required in webhook mode: "
+                             "the public HTTPS URL Zalo calls")
+        parts = urlsplit(value)
+        # Zalo calls HTTPS only; plain http is allowed to this machine, for a local fake.
+        if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)):
+            raise ValueError("phải là địa chỉ https://... / must be an https:// URL")
+        return value
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        """webhook_listen as (host, port)."""
+        return listen_address(self.webhook_listen)
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """"host:port" (or "[::1]:port") -> (host, port); a clear error otherwise."""
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("phải có dạng máy:cổng, ví dụ 127.0.0.1:8090 / must be host:port, e.g. 127.0.0.1:8090")
+    return host, int(port)
 
 
 class Settings(BaseSettings):
@@ -242,5 +298,6 @@ def _describe(err: dict, env: dict[str, str], doc: yamlfile.Document | None) -> 
     if doc is not None:
         if err["type"] == "extra_forbidden":
             return str(doc.error(loc, f"không có thiết lập này / unknown setting {yamlfile.key_path(loc)!r}"))
-        return str(doc.error(loc, f"{err.get('input')!r}: {msg}"))
+        given = f"{err.get('input')!r}: " if err.get("input") is not None else ""   # a missing key: no "None:"
+        return str(doc.error(loc, f"{given}{msg}"))
     return f"{yamlfile.key_path(loc)}: {msg}"

@@ -9,8 +9,9 @@ out, and an action's answer is sent as a reply when nothing else is.
 getUpdates has no offset: an update handed out is gone, and Zalo may deliver one twice. The id
 of every handled message is kept (`chat_update`), in the same transaction as what it did, so a
 second delivery does nothing. 408 means "nothing new"; any other failure of a long poll waits
-with a growing pause (up to 30 s) and never stops the engine. Webhook mode (`zalo.mode: webhook`)
-is not served yet: the engine then receives nothing from Zalo and says so once in the log.
+with a growing pause (up to 30 s) and never stops the engine. Polling first deletes any webhook
+(Zalo refuses getUpdates while one is set). In webhook mode (`zalo.mode: webhook`) the updates
+arrive through engine/chat/zalo/webhook.py instead and take the same `handle_safely` path.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class ZaloReceiver:
     async def poll_once(self) -> int:
         """Handle the updates waiting now (for `run --once`); returns how many were fetched."""
         fetched = 0
+        await self._no_webhook()
         while True:
             try:
                 update = await self.client.call("getUpdates", timeout=0)
@@ -139,11 +141,12 @@ class ZaloReceiver:
                     log.warning("Zalo updates not fetched this round: %s", exc)
                 return fetched
             fetched += 1
-            await self._handle_logged(update)
+            await self.handle_safely(update)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set; errors never escape, a bad token stops only this loop."""
         delay = 0.0
+        await self._no_webhook()
         while not stop.is_set():
             started = time.monotonic()
             try:
@@ -160,15 +163,25 @@ class ZaloReceiver:
                     await _wait(stop, delay)
                 continue
             delay = 0.0
-            await self._handle_logged(update)
+            await self.handle_safely(update)
         await self.aclose()
 
-    async def _handle_logged(self, update: Any) -> None:
+    async def handle_safely(self, update: Any) -> None:
+        """Handle one update (polled or posted); a failure is logged, never raised."""
         try:
             if isinstance(update, dict):
                 await self.handle(update)
         except Exception:
             log.exception("handling a Zalo update failed")
+
+    async def _no_webhook(self) -> None:
+        """Polling mode: remove a webhook left from webhook mode, or getUpdates is refused."""
+        try:
+            await self.client.call("deleteWebhook")
+        except ChannelDown:
+            pass   # the token is wrong: getUpdates says so next
+        except NotifierError as exc:
+            log.warning("Zalo deleteWebhook failed (%s); polling anyway", exc)
 
     async def aclose(self) -> None:
         await self.client.aclose()
