@@ -26,9 +26,10 @@ run: install
 	@# The demo prints messages on the console (and says so); CONSOLE=false runs with the real channels only.
 	DONDOC_CONSOLE=$(CONSOLE) $(BIN)/dondoc run
 
-# On every core (pytest-xdist): each test has its own tmp_path, database and fake servers on port 0.
+# On every core (pytest-xdist; worksteal keeps the long subprocess tests from ending up on one
+# worker): each test has its own tmp_path, database and fake servers on port 0.
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: install
 	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(BIN)/python "$$b" || exit 1; done
