@@ -77,10 +77,11 @@ class Daemon:
         self._bot = None
         self._zalo = None
 
-    @property
+    @functools.cached_property
     def delivery(self) -> Delivery:
         """The channels dispatch sends on, with what each chat adapter adds to them (Telegram:
-        buttons; Zalo: numbered answers) and remembers of what was sent."""
+        buttons; Zalo: numbered answers) and remembers of what was sent. Built once: every
+        dispatch round uses the same notifiers, pacers and hooks."""
         from engine.chat.telegram.outbox import button_maker, remember_sent
         from engine.chat.zalo import outbox as zalo
 

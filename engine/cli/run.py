@@ -54,7 +54,7 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
         totals = asyncio.run(daemon.run_once())
         data = run_summary(totals)
         if data["sent"] == 0:
-            data["why_nothing_sent"] = why_nothing_sent(c, totals)
+            data["why_nothing_sent"] = why_nothing_sent(c, data)
         if as_json:
             emit(data)
         else:
@@ -266,7 +266,7 @@ def run_summary(totals) -> dict:
     return data | counts
 
 
-def why_nothing_sent(c, totals) -> str:
+def why_nothing_sent(c, summary: dict) -> str:
     """One sentence on why a run sent nothing (no rules, nobody loaded, nothing due, or what happened)."""
     from engine.core.models import Person, Timer
     from engine.reminders.rulestore import active_ruleset
@@ -279,7 +279,7 @@ def why_nothing_sent(c, totals) -> str:
         if session.exec(select(func.count()).select_from(Task)).one() == 0:
             return "chưa có nhiệm vụ nào: chạy `dondoc plan import` (no tasks are imported)"
         nxt = session.exec(select(func.min(Timer.fire_at))).one()
-    held = {k: v for k, v in run_summary(totals).items() if k in SUMMARY_STATUSES and k != "sent" and v}
+    held = {k: v for k, v in summary.items() if k in SUMMARY_STATUSES and k != "sent" and v}
     if held:
         parts = ", ".join(f"{_STATUS_WORDS[k]} {v}" for k, v in held.items())
         return f"không có thông báo nào được gửi: {parts} (nothing was sent: {', '.join(f'{k} {v}' for k, v in held.items())})"

@@ -73,6 +73,11 @@ class NotificationStatus(Vocabulary):
     NOT_CONFIGURED = "not_configured"   # its channel has no settings in this installation
 
 
+# The reason a not_configured notification carries, in the admin's words.
+NOT_CONFIGURED_REASON = ("kênh {channel} chưa được cấu hình trên máy chủ này, không gửi được "
+                         "(channel {channel} is not configured: nothing was sent)")
+
+
 class UnitKind(Vocabulary):
     """Unit.kind: an office of the commune; "all units" and the like; a body outside the commune."""
 

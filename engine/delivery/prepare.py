@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from engine.core.calendar import WorkCalendar
 from engine.core.models import Notification, Person, Plan, Task, Unit
-from engine.core.vocabulary import NotificationStatus
+from engine.core.vocabulary import NOT_CONFIGURED_REASON, NotificationStatus
 from notifiers.base import Message, Recipient
 from engine.core.workflow import countdown
 from notifiers.notice import Notice, digest_order, due_events, purpose_of
@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 
 # (session, the message's rows, their notification ids in the message's own order) -> button rows.
 ButtonMaker = Callable[[Session, Sequence[Notification], Sequence[int]], tuple]
-
-NOT_CONFIGURED = ("kênh {channel} chưa được cấu hình trên máy chủ này, không gửi được "
-                  "(channel {channel} is not configured: nothing was sent)")
 
 
 @dataclass
@@ -146,7 +143,7 @@ def prepare(session: Session, rows: Sequence[Notification], renderer, cal: WorkC
         channel = batch[0].channel
         if channel not in channels:
             for row in batch:
-                row.status, row.reason = NotificationStatus.NOT_CONFIGURED, NOT_CONFIGURED.format(channel=channel)
+                row.status, row.reason = NotificationStatus.NOT_CONFIGURED, NOT_CONFIGURED_REASON.format(channel=channel)
                 row.claimed_by = row.claimed_until = None
                 session.add(row)
             result.not_configured += len(batch)

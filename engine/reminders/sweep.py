@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from engine.reminders.escalation import held_levels, suppressed
 from engine.core.models import Notification, Task, Timer
-from engine.core.vocabulary import NotificationStatus
+from engine.core.vocabulary import NOT_CONFIGURED_REASON, NotificationStatus
 from engine.reminders.timers import write_timers
 from rules.evaluate import Evaluator, Moment
 from rules.reach import NEEDS_ASSIGNMENT
@@ -142,13 +142,10 @@ def _notifications(ev: Evaluator, rule, task: Task, moment: Moment, status: str,
             row = mine | {"recipient": person.code, "person_id": person.id, "role": role,
                           "channel": channel, "status": status}
             if status == NotificationStatus.PENDING and not ev.configured(channel):
-                row |= {"status": NotificationStatus.NOT_CONFIGURED, "reason": NOT_CONFIGURED.format(channel=channel)}
+                row |= {"status": NotificationStatus.NOT_CONFIGURED, "reason": NOT_CONFIGURED_REASON.format(channel=channel)}
             rows.append(row)
     return rows
 
-
-NOT_CONFIGURED = ("kênh {channel} chưa được cấu hình trên máy chủ này, không gửi được "
-                  "(channel {channel} is not configured: nothing was sent)")
 
 
 def _write(session: Session, rows: list[dict], advance: list[dict], drop: list[int]) -> list[dict]:
