@@ -80,7 +80,7 @@ class TelegramNotifier:
         if not chat:
             raise NotifierError(f"{message.recipient.name} ({message.recipient.code}) has no "
                                 f"Telegram chat id", permanent=True)
-        chat_id: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
+        chat_id = telegram_chat_id(chat)
         parts = message_parts(message)
         key = (message.key, str(chat_id))
         done, last_id = self._parts.resume(key)
@@ -113,6 +113,11 @@ class TelegramNotifier:
         # The requests are ours: Bot.shutdown only closes them if Bot.initialize ran.
         await self._request.shutdown()
         await self._updates_request.shutdown()
+
+
+def telegram_chat_id(chat: str) -> int | str:
+    """A chat id as the Bot API takes it: numeric ids as int, @usernames as they are."""
+    return int(chat) if chat.lstrip("-").isdigit() else chat
 
 
 def message_parts(message: Message) -> list[str]:

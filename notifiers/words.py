@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-_WEEKDAYS = {
-    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+from engine.core.calendar import WEEKDAY_NAMES as _WEEKDAYS
+from engine.core.calendar import weekday_name
 _PHRASES = {
     "vi": {"none": "chưa có ngày hạn", "today": "hạn hôm nay", "overdue": "quá hạn {n} ngày",
            "left": "còn {n} ngày làm việc", "left_calendar": "còn {n} ngày"},
@@ -41,11 +39,6 @@ _STATUSES = {
 def lang(locale: str) -> str:
     """The locale the words exist in: the one asked for, else English."""
     return locale if locale in _WEEKDAYS else "en"
-
-
-def weekday_name(d: date, locale: str = "vi") -> str:
-    """'Thứ Hai' ... 'Chủ Nhật' (or Monday ... Sunday)."""
-    return _WEEKDAYS[lang(locale)][d.weekday()]
 
 
 def long_date(d: date | None, locale: str = "vi") -> str:

@@ -21,6 +21,7 @@ from rules.schema import DUE_TRIGGERS, Rule
 
 # Cadences run forever; this bounds a search for the next moment, never a real schedule.
 _MAX_STEPS = 5000
+_CHAT_APPS = tuple(c.value for c in CHAT_APPS)
 
 
 @dataclass(frozen=True)
@@ -249,10 +250,6 @@ class Evaluator:
                         told.setdefault(person.id, set()).add(label)
         return told
 
-    def _head_above_assignee(self, task: Task) -> Person | None:
-        """The first of the task's chain of command who is not its assignee (rules.reach)."""
-        return next((person for _, person in self.org.reach.chain(task)), None)
-
     def channels(self, rule: Rule, person: Person) -> list[str]:
         """The rule's channels this person can be reached on.
 
@@ -272,8 +269,8 @@ class Evaluator:
     def _chat(self, person: Person, reachable: dict[str, bool]) -> str | None:
         """`chat` for this person: the first chat app of their `prefer:` (then zalo, telegram)
         they have a working contact for, one this instance sends on before one it does not."""
-        apps = [c.value for c in CHAT_APPS]
-        order = [c for c in dict.fromkeys([*(person.prefer or []), *apps]) if c in apps and reachable.get(c)]
+        order = [c for c in dict.fromkeys([*(person.prefer or []), *_CHAT_APPS])
+                 if c in _CHAT_APPS and reachable.get(c)]
         return next((c for c in order if self.configured(c)), order[0] if order else None)
 
     def configured(self, channel: str) -> bool:

@@ -65,7 +65,7 @@ class Reach:
 
     def chain(self, task: Task) -> Iterator[tuple[str, Person]]:
         """(label, person) up the task's chain of command, the assignee and repeats left out."""
-        units = list(walk_up(self.org.parents, task.lead_unit_id)) if task.lead_unit_id else []
+        units = self._units(task)
         steps: list[tuple[str, Person | None]] = []
         for unit_id in units[:-1] if len(units) > 1 else units:
             unit = self.org.units.get(unit_id)
@@ -75,8 +75,11 @@ class Reach:
 
     def overseers(self, task: Task) -> Iterator[tuple[str, Person]]:
         """(label, person): the leader in charge of the task, then the chairman."""
-        units = list(walk_up(self.org.parents, task.lead_unit_id)) if task.lead_unit_id else []
-        yield from self._fresh(task, self._above(task, units))
+        yield from self._fresh(task, self._above(task, self._units(task)))
+
+    def _units(self, task: Task) -> list[int]:
+        """The lead unit and the units above it, to the top of its tree."""
+        return list(walk_up(self.org.parents, task.lead_unit_id)) if task.lead_unit_id else []
 
     def _above(self, task: Task, units: list[int]) -> list[tuple[str, Person | None]]:
         """The leadership's steps: leaders in charge of the units, of the domain, the chairman."""
@@ -98,6 +101,9 @@ class Reach:
                 seen.add(person.id)
                 yield self.label(person, relation), person
 
+    def _lead(self, task: Task) -> Unit | None:
+        return self.org.units.get(task.lead_unit_id) if task.lead_unit_id else None
+
     def _head(self, unit: Unit | None) -> Person | None:
         return self.org.people.get(unit.head_id) if unit is not None and unit.head_id else None
 
@@ -106,8 +112,7 @@ class Reach:
     def stand_in(self, task: Task) -> list[tuple[str, Person]]:
         """Who hears what the task's assignee would: the lead unit's head when nobody is assigned,
         else (nobody to tell) the admins of the task's commune; [] when there are none."""
-        unit = self.org.units.get(task.lead_unit_id) if task.lead_unit_id else None
-        head = self._head(unit)
+        head = self._head(self._lead(task))
         if head is not None and head.active:
             return [(self.label(head, LEAD_HEAD), head)]
         return [(NEEDS_ASSIGNMENT, p) for p in self.org.with_role(Role.ADMIN, task.lead_unit_id)]
@@ -117,7 +122,7 @@ class Reach:
         assignee = self.org.people.get(task.assignee_id) if task.assignee_id else None
         if assignee is not None and assignee.active:
             return None
-        unit = self.org.units.get(task.lead_unit_id) if task.lead_unit_id else None
+        unit = self._lead(task)
         head = self._head(unit)
         if head is not None and head.active:
             return None

@@ -38,7 +38,7 @@ from engine.infra.db import transaction
 from engine.core.org import mark_chat_blocked
 from engine.core.models import ExtensionRequest, TelegramMessage
 from notifiers.htmlsplit import split_html
-from notifiers.telegram import keyboard, retry_seconds
+from notifiers.telegram import keyboard, retry_seconds, telegram_chat_id
 
 log = logging.getLogger("dondoc.bot")
 UPDATES = ["message", "callback_query"]
@@ -147,14 +147,12 @@ class TelegramBot:
                     markup = (keyboard(rows) or (ForceReply(selective=True) if send.force_reply else None)
                               if last else None)
                     sent = await self._send_part(send.chat_id, part, markup)
-            except Forbidden as exc:
-                log.warning("chat %s blocked the bot: %s", send.chat_id, exc.message)
-                await asyncio.to_thread(self._blocked, send, exc.message)
-                if send.on_fail is not None:
-                    await self.carry_out(Outcome(sends=[send.on_fail]))
-                continue
             except TelegramError as exc:
-                log.warning("could not reply in chat %s: %s", send.chat_id, exc)
+                if isinstance(exc, Forbidden):
+                    log.warning("chat %s blocked the bot: %s", send.chat_id, exc.message)
+                    await asyncio.to_thread(self._blocked, send, exc.message)
+                else:
+                    log.warning("could not reply in chat %s: %s", send.chat_id, exc)
                 if send.on_fail is not None:
                     await self.carry_out(Outcome(sends=[send.on_fail]))
                 continue
@@ -172,7 +170,7 @@ class TelegramBot:
         # Replies are few and someone is waiting for them: they skip dispatch's pacer, not the 429.
         for attempt in (1, 2):
             try:
-                return await self.app.bot.send_message(_chat_id(chat_id), html, parse_mode=ParseMode.HTML,
+                return await self.app.bot.send_message(telegram_chat_id(chat_id), html, parse_mode=ParseMode.HTML,
                                                        reply_markup=markup,
                                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
             except RetryAfter as exc:
@@ -184,10 +182,10 @@ class TelegramBot:
         bot = self.app.bot
         try:
             if edit.html is None:
-                await bot.edit_message_reply_markup(_chat_id(edit.chat_id), edit.message_id,
+                await bot.edit_message_reply_markup(telegram_chat_id(edit.chat_id), edit.message_id,
                                                     reply_markup=keyboard(edit.rows))
             else:
-                await bot.edit_message_text(edit.html, _chat_id(edit.chat_id), edit.message_id,
+                await bot.edit_message_text(edit.html, telegram_chat_id(edit.chat_id), edit.message_id,
                                             parse_mode=ParseMode.HTML, reply_markup=keyboard(edit.rows),
                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
         except BadRequest as exc:
@@ -291,7 +289,3 @@ class TelegramBot:
 def _polling_error(exc: TelegramError) -> None:
     # PTB retries by itself; one line instead of a traceback on every failed long poll.
     log.warning("Telegram getUpdates failed (%s); retrying", exc)
-
-
-def _chat_id(chat: str) -> int | str:
-    return int(chat) if chat.lstrip("-").isdigit() else chat
