@@ -110,6 +110,7 @@ class _Item(_Strict):
 
 class TaskItem(_Item):
     domain: str = Domain.OTHER.value
+    section: Optional[str] = None  # the plan's section heading when it names no domain
     product: Optional[str] = None
     support: list[str] = Field(default_factory=list)
 

@@ -17,6 +17,8 @@ class Extraction:
     review: list[ReviewItem] = field(default_factory=list)
     kind: str = "txt"  # the source format
     encoding: str | None = None  # for text formats: how the file was encoded
+    # How the document was read (OCR, which columns were taken as what and why), Vietnamese first.
+    notes: list[str] = field(default_factory=list)
 
     def due(self, deadline: str | None) -> DueSpec:
         """What a deadline phrase means within this plan."""
@@ -32,7 +34,7 @@ class Extraction:
                      "period": {"start": plan.start.isoformat(), "end": plan.end.isoformat()},
                      "issued": plan.issued.isoformat() if plan.issued else None,
                      "source": {"file": plan.file, "sha256": plan.sha256},
-                     "format": self.kind, "encoding": self.encoding},
+                     "format": self.kind, "encoding": self.encoding, "notes": list(self.notes)},
             "tasks": [self._task_json(t) for t in self.tasks],
             "reports": [self._report_json(r) for r in self.reports],
             "review": [r.to_json() for r in self.review],
@@ -49,7 +51,7 @@ class Extraction:
         return {"file": self.plan.file, "lines": list(lines)}
 
     def _task_json(self, t: TaskDraft) -> dict[str, Any]:
-        return {"ref": t.ref, "domain": t.domain, "title": t.title, "product": t.product, "lead": t.lead,
+        return {"ref": t.ref, "domain": t.domain, "section": t.section, "title": t.title, "product": t.product, "lead": t.lead,
                 "support": list(t.support), **self._dates(t.deadline), "source": self._source(t.lines),
                 "confidence": t.confidence, "notes": list(t.notes)}
 

@@ -60,7 +60,8 @@ def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
                                  "không nhận ra bảng nhiệm vụ, đề mục lĩnh vực hay báo cáo nào "
                                  "(no task table, domain headings or reports were recognised)"))
     review.sort(key=lambda r: r.lines)
-    return Extraction(plan, tasks, reports, review, kind=source.kind, encoding=source.encoding)
+    return Extraction(plan, tasks, reports, review, kind=source.kind, encoding=source.encoding,
+                      notes=list(source.notes))
 
 
 def _drop_duplicates(tasks: list[TaskDraft], review: list[ReviewItem]) -> list[TaskDraft]:

@@ -51,6 +51,7 @@ class TaskDraft:
     lines: tuple[int, int] = (1, 1)
     confidence: float = 0.9
     notes: list[str] = field(default_factory=list)  # why the confidence is lowered
+    section: str | None = None  # the table/prose section title when it names no domain
 
 
 @dataclass

@@ -41,7 +41,10 @@ def plan_yaml(ex: "Extraction") -> str:
 
     tasks = CommentedSeq()
     for i, task in enumerate(ex.tasks):
-        item = CommentedMap(ref=task.ref, domain=task.domain, title=task.title)
+        item = CommentedMap(ref=task.ref, domain=task.domain)
+        if task.section:
+            item["section"] = task.section
+        item["title"] = task.title
         if task.product:
             item["product"] = task.product
         if task.lead:
@@ -89,6 +92,7 @@ def summary(ex: "Extraction") -> str:
     lines = [f"Kế hoạch / plan: {plan.title}",
              f"  {plan.issuer}{f', số {plan.code}' if plan.code else ''}; năm {plan.year}; kỳ {period}",
              f"  Tệp / file: {plan.file} ({source})"]
+    lines.extend(f"  {note}" for note in ex.notes)
     tasks_due = sum(ex.due(t.deadline).kind in _RESOLVED for t in ex.tasks)
     lines.append(f"Nhiệm vụ: {len(ex.tasks)}, trong đó {tasks_due} có thời hạn xác định "
                  f"/ tasks: {len(ex.tasks)}, {tasks_due} with a resolved deadline")
