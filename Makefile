@@ -15,7 +15,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# System packages (OCR of scanned PDFs): checked in a blink, installed when missing and root.
 install: $(VENV)/.installed
+	@bash scripts/system-packages.sh
 
 run: install
 	$(BIN)/dondoc init

@@ -716,3 +716,63 @@ def test_any_text_gives_a_consistent_spec(text, plan, exclusive):
 @given(phrases, plans(), st.booleans())
 def test_vietnamese_like_phrases_give_a_consistent_spec(text, plan, exclusive):
     check_invariants(text, *plan, exclusive)
+
+
+# -- phrases of provincial and national plans (development corpus) ---------------------------
+
+P2026_2030 = (date(2026, 1, 1), date(2030, 12, 31))
+
+
+@pytest.mark.parametrize("text, kind, start, due", [
+    ("trước ngày 15 tháng 12", "date", None, "2026-12-14"),
+    ("trước ngày 01 tháng 01 năm 2027", "date", None, "2026-12-31"),
+    ("Năm 2025-2030", "period", "2025-01-01", "2030-12-31"),
+    ("2026-2027", "period", "2026-01-01", "2027-12-31"),
+    ("Giai đoạn 2026-2030", "period", "2026-01-01", "2030-12-31"),
+    ("Tháng 12/2025", "period", "2025-12-01", "2025-12-31"),
+    ("Quý I năm 2026", "period", "2026-01-01", "2026-03-31"),
+    ("Ban hành trong quý I năm 2026. Thực hiện rà soát, điều chỉnh (nếu có)", "period", "2026-01-01", "2026-03-31"),
+    # the first dated sentence counts, not the narrowest span of the whole cell
+    ("Thực hiện các nghiên cứu trong giai đoạn 2026 - 2027. Tổ chức hoạt động thí điểm từ sau năm 2027",
+     "period", "2026-01-01", "2027-12-31"),
+    ("Thực hiện thường xuyên, liên tục", "continuous", None, None),
+    ("năm 2025 và các năm tiếp theo", "continuous", "2025-01-01", None),
+])
+def test_corpus_phrases_read_as_the_existing_rules_mean_them(text, kind, start, due):
+    spec = parse_deadline(text, 2026)
+    assert (spec.kind, _iso(spec.start), _iso(spec.due)) == (kind, start, due)
+    assert spec.open_ended == (text == "năm 2025 và các năm tiếp theo")
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def test_a_span_beside_continuous_work_is_kept_and_marked_open_ended():
+    spec = parse_deadline("Thực hiện trong giai đoạn 2026 - 2030 và vận hành thường xuyên, liên tục", 2026)
+    assert (spec.kind, spec.start, spec.due, spec.open_ended) == ("period", D("2026-01-01"), D("2030-12-31"), True)
+
+
+@pytest.mark.parametrize("text, occurrences", [
+    ("Hàng năm, trước ngày 25 tháng 12", [f"{y}-12-24" for y in range(2026, 2031)]),
+    ("định kỳ hằng năm, trước ngày 15 tháng 12", [f"{y}-12-14" for y in range(2026, 2031)]),
+    ("hàng tháng (trước ngày 16 hàng tháng)", [f"{y}-{m:02d}-15" for y in range(2026, 2031) for m in range(1, 13)]),
+    ("định kỳ 6 tháng (trước ngày 16/6)", [f"{y}-06-15" for y in range(2026, 2031)]),
+    ("tổng kết năm (trước ngày 20/11 hàng năm)", [f"{y}-11-19" for y in range(2026, 2031)]),
+    ("định kỳ 6 tháng", [f"{y}-{m}" for y in range(2026, 2031) for m in ("06-30", "12-31")]),
+])
+def test_cadences_recur_over_a_multi_year_plan(text, occurrences):
+    spec = parse_deadline(text, 2026, P2026_2030)
+    assert spec.kind == "recurring"
+    assert [d.isoformat() for d in spec.recurrence.occurrences] == occurrences
+
+
+def test_a_day_of_the_next_year_recurs_yearly_inside_the_plan_period():
+    # Each year's report falls due early the next year; the one due after the period is left out.
+    spec = parse_deadline("trước ngày 30 tháng 01 của năm tiếp theo", 2025, (D("2025-01-01"), D("2030-12-31")))
+    assert (spec.kind, spec.recurrence.freq) == ("recurring", "yearly")
+    assert [d.isoformat() for d in spec.recurrence.occurrences] == [f"{y}-01-29" for y in range(2026, 2031)]
+    single = parse_deadline("trước ngày 30 tháng 01 năm sau", 2026)
+    assert single.recurrence.occurrences == ()  # 2027-01-29 is outside a 2026 plan
+    stated = parse_deadline("trước ngày 30 tháng 01 năm 2027 của năm tiếp theo", 2026)
+    assert (stated.kind, stated.due) == ("date", D("2027-01-29"))  # a stated year wins

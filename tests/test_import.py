@@ -200,3 +200,23 @@ def test_nothing_is_half_written_when_the_second_of_two_files_is_bad(loaded, env
     after = db_snapshot(env["DONDOC_DATABASE_URL"])
     # The good file went in on its own transaction; the bad one added nothing.
     assert len(after["task"]) == len(before["task"]) + 4
+
+
+def test_a_lead_cell_of_several_units_or_ocr_noise_finds_the_org_unit(loaded, tmp_path):
+    plan = tmp_path / "units.yaml"
+    plan.write_text(
+        "plan: {title: Kế hoạch thử, issuer: UBND xã Ngọc Liên, year: 2025}\n"
+        "tasks:\n"
+        "  - {ref: '1', title: Rà soát thủ tục, lead: 'Tư pháp - Hộ tịch, Văn phòng HĐND và UBND xã',"
+        " deadline: Quý II/2025}\n"
+        "  - {ref: '2', title: Niêm yết thủ tục, lead: 'Phòng Văn hóa - Xã hộl', deadline: Quý II/2025}\n"
+        "  - {ref: '3', title: Gửi số liệu, lead: 'Sở Tài chính', deadline: Quý II/2025}\n",
+        encoding="utf-8")
+    result = loaded("plan", "import", "--json", str(plan))
+    assert result.code == 0, result.err
+    assert result.json()[0]["new_units"] == ["Sở Tài chính"]
+    plans = {p["title"]: p for p in loaded("plan", "list", "--json").json()}
+    tasks = tasks_by_ref(loaded, "--plan", str(plans["Kế hoạch thử"]["id"]))
+    assert tasks["1"]["lead"] == "Tư pháp - Hộ tịch"
+    assert tasks["2"]["lead"] == "Phòng Văn hóa - Xã hội"
+    assert tasks["3"]["lead"] == "Sở Tài chính"

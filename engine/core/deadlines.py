@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
+from engine.core.deadline_cadence import CYCLE_MONTHS, FREQS, cadence, next_year
 from engine.core.deadline_tokens import (
     Invalid, Span, Token, blank_citations, canon, check_year, clean, due_of, joined, label_after, preceded_by,
     tokens,
@@ -22,8 +23,6 @@ from engine.core.deadline_tokens import (
 from engine.core.vocabulary import DueKind
 
 KINDS = tuple(DueKind)
-# "listed": the phrase lists its occurrences one by one ("Tháng 6, tháng 12") without a cadence.
-FREQS = ("monthly", "quarterly", "semiannual", "yearly", "listed")
 
 
 @dataclass(frozen=True)
@@ -92,38 +91,7 @@ _WEEKLY = re.compile(r"(?:hằng|hàng|mỗi)\s*tuần")
 _ONWARD = re.compile(r"(?:và|cho|trong)\s*(?:các|những)\s*năm\s*(?:tiếp\s*theo|sau)")
 _PERIODIC = re.compile(r"(?:định|thường)\s*kỳ")
 _ADHOC = re.compile(r"đột\s*xuất")
-
-_EVERY = r"(?:hằng|hàng|mỗi|định kỳ)\s*"
-_UNIT_GUARD = r"(?!\s*(?:\d|[ivx]+(?!\w)))"
-_SIX = r"(?:0?6|sáu)"
-_CADENCE = [
-    ("monthly", re.compile(rf"{_EVERY}tháng{_UNIT_GUARD}")),
-    ("quarterly", re.compile(rf"{_EVERY}quý{_UNIT_GUARD}")),
-    ("yearly", re.compile(rf"{_EVERY}năm{_UNIT_GUARD}|thường niên")),
-]
-# "định kỳ 06 tháng", "hằng 3 tháng", "6 tháng một lần": a cycle counted in months.
-_EVERY_N_MONTHS = re.compile(rf"{_EVERY}(?P<n>\d{{1,2}}|một|ba|sáu)\s*tháng(?!\s*(?:đầu|cuối))"
-                             r"|(?P<m>\d{1,2}|một|ba|sáu)\s*tháng\s*(?:một|1)\s*lần")
-_N_MONTHS = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "yearly"}
-_NUMBER_WORDS = {"một": 1, "ba": 3, "sáu": 6}
-_UNIT = rf"(?:quý|{_SIX}\s*tháng(?!\s*(?:đầu|cuối))|tháng|năm){_UNIT_GUARD}"
-_CADENCE_LIST = re.compile(rf"(?:^|\s)theo\s*(?:định kỳ\s*)?({_UNIT}(?:\s*(?:,|và|/)\s*{_UNIT})*)")
-_UNIT_FREQ = {"quý": "quarterly", "tháng": "monthly", "năm": "yearly"}
-_CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
-
-
-def _cadence(s: str) -> str | None:
-    freqs = {freq for freq, pattern in _CADENCE if pattern.search(s)}
-    for m in _EVERY_N_MONTHS.finditer(s):
-        n = m["n"] or m["m"]
-        if freq := _N_MONTHS.get(_NUMBER_WORDS.get(n) or int(n)):
-            freqs.add(freq)
-    for m in _CADENCE_LIST.finditer(s):
-        for unit in re.findall(rf"{_SIX}\s*tháng|quý|tháng|năm", m[1]):
-            freqs.add(_UNIT_FREQ.get(unit, "semiannual"))
-    # A report cadence list ("theo quý, 6 tháng, năm") is driven by its shortest cycle.
-    return min(freqs, key=FREQS.index) if freqs else None
-
+_SENTENCE_END = re.compile(r"\.\s+(?=\S)")
 
 # -- one phrase being read ---------------------------------------------------------------
 
@@ -138,6 +106,7 @@ class _Phrase:
     hi: date
     exclusive: bool     # "trước 15/10" ends on 14/10
     from_tok: Token | None
+    next_year: bool = False  # "trước ngày 30/01 của năm tiếp theo": due the year after each plan year
 
     def spec(self, kind: str, **fields) -> DueSpec:
         return DueSpec(self.text, kind, **fields)
@@ -159,8 +128,14 @@ def _read(text: str, plan_year: int, plan_period: Span | None, exclusive: bool) 
     if not s.strip():
         raise Invalid("thời hạn để trống", "empty deadline text")
     found = tokens(s, plan_year)
+    # "Ban hành trong quý I năm 2026. Thực hiện rà soát ...": the first dated sentence counts.
+    cut = next((m.start() for m in _SENTENCE_END.finditer(shown) if shown[m.end()].isupper()), None)
+    if cut is not None and any(t.end <= cut for t in found) and any(t.pos > cut for t in found):
+        shown, s = shown[:cut], s[:cut]
+        found = tokens(s, plan_year)
     from_tok = next((t for t in found if preceded_by(s, t, "từ")), None)
-    return _Phrase(text, shown, s, found, lo, hi, exclusive, from_tok)
+    later = next_year(s) and not any(t.year_given for t in found if t.kind == "day")
+    return _Phrase(text, shown, s, found, lo, hi, exclusive, from_tok, later)
 
 
 # -- phrase families, tried in order -----------------------------------------------------
@@ -191,8 +166,8 @@ def _continuous(p: _Phrase) -> DueSpec | None:
     if not _CONTINUOUS.search(p.s):
         return None
     start = p.from_tok.span[0] if p.from_tok else None
-    if any(t is not p.from_tok and (t.kind == "day" or t.qual) for t in p.tokens):
-        for family in (_recurring, _range_period, _dated):
+    if any(t is not p.from_tok and (t.kind == "day" or t.qual or t.year_given) for t in p.tokens):
+        for family in (_recurring, _range_period, _dated, _spans):
             if (spec := family(p)) is not None:
                 if spec.kind == "date" and start is not None and start <= spec.due:
                     spec = dataclasses.replace(spec, kind="period", start=start)
@@ -214,7 +189,7 @@ def _onward(p: _Phrase) -> DueSpec | None:
 
 
 def _recurring(p: _Phrase) -> DueSpec | None:
-    freq = _cadence(p.s)
+    freq = cadence(p.s) or ("yearly" if p.next_year and any(t.kind == "day" for t in p.tokens) else None)
     if freq is None:
         return None
     due_days = _cycle_days(freq, p)
@@ -228,6 +203,7 @@ def _cycle_days(freq: str, p: _Phrase) -> dict[date, str | None]:
     """Due days (with their labels) of a cadence inside the plan period."""
     days = [t for t in p.tokens if t.kind == "day"]
     out: dict[date, str | None] = {}
+    later = int(p.next_year and freq == "yearly")  # each year's duty falls due in the next (if in the period)
 
     def shift(tok: Token, day: date) -> date:
         return day - timedelta(days=1) if tok.qual == "before" and p.exclusive else day
@@ -237,12 +213,12 @@ def _cycle_days(freq: str, p: _Phrase) -> dict[date, str | None]:
             out.setdefault(shift(t, t.span[0]), p.label(t))
             continue
         d, m = t.parts
-        for y in range(p.lo.year, p.hi.year + 1):
+        for y in range(p.lo.year + later, p.hi.year + 1 + later):
             if d <= calendar.monthrange(y, m)[1]:
                 out.setdefault(shift(t, date(y, m, d)), p.label(t))
     if not days:
         dayonly = next((t for t in p.tokens if t.kind == "dayonly"), None)
-        step = _CYCLE_MONTHS[freq]
+        step = CYCLE_MONTHS[freq]
         # "tháng đầu quý" anchors on the first month of the cycle; the default is its last.
         back = step - 1 if re.search(r"tháng\s*đầu", p.s) else 0
         for y in range(p.lo.year, p.hi.year + 1):

@@ -6,6 +6,8 @@ the org file does not know is created unverified and listed by `dondoc org check
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -283,6 +285,10 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+# How a lead cell lists several units: "Sở Tài chính, Sở Nội vụ", "Tư pháp; Văn hóa", "A và B".
+_UNIT_LISTS = (re.compile(r"\s*[,;]\s*"), re.compile(r"\s*[,;]\s*|\s+(?:và|cùng)\s+"))
+
+
 class UnitDirectory:
     """Finds units by any name or alias as plans write them; creates unverified ones on demand."""
 
@@ -300,9 +306,22 @@ class UnitDirectory:
         """The unit `name` refers to, or None."""
         return self._by_key.get(match_key(name))
 
+    def closest(self, name: str) -> Unit | None:
+        """The unit a plan's lead text means when it is not one exact name: the first known unit of a
+        list written together ("Sở Tài chính, Sở Nội vụ"), else a near spelling (OCR noise), else None."""
+        for pattern in _UNIT_LISTS:  # "Văn phòng HĐND và UBND" is one name: commas first
+            for part in pattern.split(name):
+                if part.strip() and (unit := self.find(part)) is not None:
+                    return unit
+        key = match_key(name)
+        if len(key) < 8:
+            return None
+        close = difflib.get_close_matches(key, list(self._by_key), n=1, cutoff=0.9)
+        return self._by_key[close[0]] if close else None
+
     def resolve(self, name: str) -> tuple[Unit, bool]:
         """The unit `name` refers to, created unverified if unknown; the flag says it was created."""
-        unit = self.find(name)
+        unit = self.find(name) or self.closest(name)
         if unit is not None:
             return unit, False
         code, n = slug(name), 2

@@ -25,15 +25,20 @@ def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
     """Extract a reviewable draft plan from a .txt, .docx, .xlsx, .csv or .pdf document."""
     source = read_source(path)
     review: list[ReviewItem] = []
-    plan = read_metadata(source.lines, source.file, source.sha256, year, review)
+    plan = read_metadata(source.lines, source.file, source.sha256, year, review, source.tables)
     if plan is None:
         raise ExtractError(str(path), "the plan year is stated nowhere in the document",
                            "pass it with --year")
     tasks: list[TaskDraft] = []
     running = Running()  # a table broken over pages goes on under its last section
-    for table in source.tables:
-        tasks.extend(table_tasks(table, plan, review, running))
-    prose_lines = source.lines
+    table_notes: list[str] = []  # which columns were read as what, which tables were skipped
+    read_spans = []  # the text lines of tables that gave tasks: not prose any more
+    for i, table in enumerate(source.tables):
+        found_here = table_tasks(table, plan, review, running, table_notes)
+        tasks.extend(found_here)
+        if found_here and i < len(source.spans):
+            read_spans.append(source.spans[i])
+    prose_lines = [ln for ln in source.lines if not any(a <= ln.no <= b for a, b in read_spans)]
     if not tasks and (found := find_appendix(source.lines)):
         start, body, header = found
         prose_lines, rows = source.lines[:start], source.lines[body:]
@@ -48,9 +53,9 @@ def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
     if tasks:
         review.extend(skipped_prose(sections, _APPENDIX_WINS))
     else:
-        review.extend(lead_review)  # who leads a domain matters only when prose gives the tasks
-        tasks, candidates = prose_tasks(sections, leads, plan, review)
-    reports = find_reports(blocks, candidates, review)
+        # who leads a domain matters only when the domain headings give the tasks
+        tasks, candidates = prose_tasks(sections, leads, plan, review, lead_review)
+    reports = find_reports(blocks, candidates, review, prose_lines)
     taken = {t.ref for t in tasks}
     for report in reports:
         while report.ref in taken:  # refs are unique across tasks and reports
@@ -59,9 +64,21 @@ def extract_plan(path: str | Path, year: int | None = None) -> Extraction:
         review.append(ReviewItem((1, max((ln.no for ln in source.lines), default=1)), "",
                                  "không nhận ra bảng nhiệm vụ, đề mục lĩnh vực hay báo cáo nào "
                                  "(no task table, domain headings or reports were recognised)"))
+    if source.ocr:
+        _doubt_ocr(tasks, reports)
     review.sort(key=lambda r: r.lines)
     return Extraction(plan, tasks, reports, review, kind=source.kind, encoding=source.encoding,
-                      notes=list(source.notes))
+                      notes=list(source.notes) + table_notes)
+
+
+_OCR_NOTE = "đọc bằng OCR từ ảnh quét: kiểm tra chữ và tên đơn vị (read by OCR from a scan: check spelling and units)"
+
+
+def _doubt_ocr(tasks: list[TaskDraft], reports: list) -> None:
+    """Text recognised from page images may be misread: every finding is less certain."""
+    for item in [*tasks, *reports]:
+        item.confidence = round(max(item.confidence - 0.2, 0.1), 2)
+        item.notes.append(_OCR_NOTE)
 
 
 def _drop_duplicates(tasks: list[TaskDraft], review: list[ReviewItem]) -> list[TaskDraft]:

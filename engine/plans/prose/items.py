@@ -1,4 +1,5 @@
-"""Tasks written as prose: the items under each domain heading of the plan's tasks section.
+"""Tasks written as prose: the items under each domain heading of the plan's tasks section, or
+the items that name their own lead (stated.py) when those fit the plan better.
 
 Each item becomes a task led by the unit the assignment section makes responsible for that
 domain, due over the plan period unless the item states its own deadline. An unmarked paragraph
@@ -16,6 +17,7 @@ from engine.plans.prose.assignment import Lead, lead_for
 from engine.plans.read.topics import claimed_topics, domain_of, heading_topic, topic_label
 from engine.plans.extract.model import PlanDraft, ReviewItem, TaskDraft
 from engine.plans.prose.outline import Item, Section, head_and_rest
+from engine.plans.prose.stated import stated_tasks
 from engine.plans.read.text import Span, title_text
 
 _REPORT_ITEM = re.compile(r"^(?:định kỳ báo cáo|báo cáo|gửi báo cáo|thực hiện (?:nghiêm )?(?:các quy định về )?"
@@ -34,7 +36,32 @@ class ReportCandidate:
 
 
 def prose_tasks(sections: list[Section], leads: dict[str, Lead], plan: PlanDraft,
-                review: list[ReviewItem]) -> tuple[list[TaskDraft], list[ReportCandidate]]:
+                review: list[ReviewItem], lead_review: list[ReviewItem] | None = None,
+                ) -> tuple[list[TaskDraft], list[ReportCandidate]]:
+    """Prose tasks and the report-like items found among them.
+
+    Tasks that state their own lead (labels, unit headings, clauses) win when they have label
+    lines, when more of them sit outside the assignment section than the domain headings give
+    led tasks, or when the domain headings give no task or none the assignment section leads;
+    otherwise the domain headings give the tasks, led as the assignment section says
+    (`lead_review` then joins the review).
+    """
+    stated = stated_tasks(sections, plan)
+    by_domain: list[ReviewItem] = []
+    tasks, reports = _domain_tasks(sections, leads, plan, by_domain)
+    own = sum(kind != "assignment" for _, kind in stated.tasks)
+    led = sum(t.lead is not None for t in tasks)
+    if stated.tasks and (stated.labelled or own > led or not tasks
+                         or (led == 0 and not leads and not lead_review)):
+        review.extend(stated.review)
+        return [t for t, _ in stated.tasks], [ReportCandidate(span, lead, None) for span, lead in stated.reports]
+    review.extend(lead_review or [])
+    review.extend(by_domain)
+    return tasks, reports
+
+
+def _domain_tasks(sections: list[Section], leads: dict[str, Lead], plan: PlanDraft,
+                  review: list[ReviewItem]) -> tuple[list[TaskDraft], list[ReportCandidate]]:
     """Tasks from the domain headings of the tasks sections, and report-like items found there."""
     tasks: list[TaskDraft] = []
     reports: list[ReportCandidate] = []

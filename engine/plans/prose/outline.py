@@ -1,9 +1,13 @@
 """The prose of a plan as an outline: roman sections holding numbered, lettered and bulleted items.
 
 Text extracted from PDF breaks lines mid-sentence; an item runs from its marker ("2.", "2.1.",
-"a)", "-", "+") to the next marker, or to an unmarked paragraph that starts a new sentence with a
-capital after a full stop. A numbered heading on a short line of its own ("4. Cải cách tổ chức bộ
-máy") ends at that line, even when the text under it carries on without a marker.
+"a)", "(1)", "-", "+") to the next marker, or to an unmarked paragraph that starts a new sentence
+with a capital after a full stop. A numbered heading on a short line of its own ("4. Cải cách tổ
+chức bộ máy") ends at that line, even when the text under it carries on without a marker.
+Markdown as scraped from portals is read the same way: emphasis markers and lines holding only
+'|' are dropped, a marker alone on its line ("**I.") goes with the next line, an emphasised
+heading runs until its emphasis closes, '#' headings and "Điều 2." start sections, and in text
+whose lines are whole paragraphs every line after a blank line is a paragraph of its own.
 """
 
 from __future__ import annotations
@@ -19,19 +23,22 @@ _MARKER = re.compile(
     r"(?P<roman>[IVX]{1,4})\.\s*(?=\S)"
     rf"|(?P<num>\d{{1,2}}(?:\.\d{{1,2}})*)(?:[.)]\s*|\s+(?=[{UPPER}]))"
     r"|(?P<letter>[a-zđ])\s?[.)]\s*"
+    r"|\((?P<paren>\d{1,2})\)\s*"
     r"|(?P<bullet>[-•*–])\s*"
     r"|(?P<sub>\+)\s*"
     r")"
 )
-_LEVEL = {"roman": 1, "letter": 5, "bullet": 6, "sub": 7, "para": 9, "closing": 0}
+_LEVEL = {"roman": 1, "heading": 1, "paren": 4, "letter": 5, "bullet": 6, "sub": 7, "para": 9, "closing": 0}
 _ENDS_SENTENCE = re.compile(r"[.;:!?…]\s*$|\./\.\s*$")
 _CONNECTOR_END = re.compile(r"(?:[,\-–]|\b(?:và|của|các|về|với|cho|theo|tại|số))\s*$")
 _CLOSING = re.compile(r"^\s*(?:Trên đây là|Nơi nhận)")
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?=\S)|(?=Điều\s+\d{1,3}\.\s*\S))")  # '## Title', 'Điều 2. Title'
+_LONE_MARKER = re.compile(r"^\s*(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|\(\d{1,2}\))\s?[.)]?\s*$")
 
 
 @dataclass
 class Item:
-    kind: str  # roman | num | letter | bullet | sub | para | closing
+    kind: str  # roman | heading | num | paren | letter | bullet | sub | para | closing
     label: str
     span: Span
     closed: bool = False  # a heading line: nothing unmarked is appended to it
@@ -53,7 +60,7 @@ class Item:
 class Section:
     label: str
     title: str
-    kind: str  # preamble | purpose | targets | tasks | budget | assignment | other
+    kind: str  # preamble | purpose | targets | tasks | budget | assignment | reports | basis | other
     items: list[Item] = field(default_factory=list)
 
     @property
@@ -67,38 +74,66 @@ def build_items(lines: list[Line]) -> list[Item]:
     """Split prose lines into marked items and unmarked paragraphs."""
     lengths = [len(line.s) for line in lines if len(line.s) >= 30]
     typical = statistics.median(lengths) if lengths else 70
+    unwrapped = typical > 150  # each line is a whole paragraph (scraped markdown, not PDF)
     items: list[Item] = []
     current: Item | None = None
     first_len = 0
+    emphasis = False  # an emphasised heading still open from the lines before
+    pending = ""  # a marker standing alone on its line ("**I."), prefixed to the next line
+    blank = False
     for line in lines:
-        text = line.text
-        if not line.s or is_noise(text):
+        raw = line.text
+        if raw.strip() == "|":
             continue
+        text = pending + demark(raw) if "*" in raw else pending + raw
+        if not text.strip() or not re.search(r"\w", text) or (is_noise(text) and "*" not in raw):
+            blank = True
+            continue
+        if _LONE_MARKER.match(text) and ("*" in raw or re.match(r"\s*[IVX]", text)):
+            pending = text.strip() + " "
+            continue
+        pending = ""
+        was_blank, blank = blank, False
+        closes = _emphasis_open(raw)
         if _CLOSING.match(text):
             current = Item("closing", "", Span())
             items.append(current)
+        heading = _HEADING.match(text)
         m = _MARKER.match(text)
-        kind = next((k for k in ("roman", "num", "letter", "bullet", "sub") if m and m[k]), None)
+        kind = next((k for k in ("roman", "num", "paren", "letter", "bullet", "sub") if m and m[k]), None)
         if kind == "roman" and not mostly_upper(text[m.end():]):
             kind = None
+        if heading:
+            kind = "heading"
         if current is not None and current.kind == "closing":
             # Signatures and recipient lists run on until the next section or document.
-            if kind != "roman" and fold(line.s) != "ke hoach":
+            if kind not in ("roman", "heading") and fold(line.s.strip("* ")) != "ke hoach":
                 current.span.add(line.no, text)
                 continue
             if kind is None:
                 current = None
         if kind is not None:
-            current = Item(kind, m[kind], Span(), closed=kind == "roman")
-            current.span.add(line.no, text[m.end():])
+            body = text[heading.end():] if heading else text[m.end():]
+            label = (re.match(r"\s*(Điều\s+\d+)?", body)[1] or "") if heading else m[kind]
+            current = Item(kind, label, Span(), closed=kind == "roman" or bool(heading and "#" in heading[0]))
+            current.span.add(line.no, body)
             items.append(current)
             first_len = len(line.s)
+            emphasis = _starts_emphasised(raw) and closes
+            if _starts_emphasised(raw) and not closes and raw.rstrip().endswith("*"):
+                current.closed = True  # a heading emphasised as a whole: "**1. Công an tỉnh**"
+            continue
+        if emphasis and current is not None:
+            current.span.add(line.no, text)  # an emphasised heading going on to its next line
+            emphasis = emphasis != _emphasis_open(raw)
+            if not emphasis and raw.rstrip().endswith("*"):
+                current.closed = True
             continue
         starts_upper = bool(re.match(rf"\s*[\"“(]?[{UPPER}]", text))
         if current is not None and current.kind in ("num", "letter") and current.span.line_count == 1 \
                 and first_len < 0.62 * typical and starts_upper and not _CONNECTOR_END.search(current.text):
             current.closed = True  # a short heading line followed by its text
-        if current is None or current.closed or \
+        if current is None or current.closed or (unwrapped and was_blank and current.kind != "closing") or \
                 (starts_upper and current.kind != "closing" and _ENDS_SENTENCE.search(current.text)):
             current = Item("para", "", Span())
             items.append(current)
@@ -106,11 +141,28 @@ def build_items(lines: list[Line]) -> list[Item]:
     return items
 
 
+def demark(text: str) -> str:
+    """A markdown line without emphasis markers; a '* ' bullet at its start becomes '- '."""
+    stripped = text.lstrip()
+    if re.match(r"\*\s+\S", stripped) and not stripped.startswith("**"):
+        return "- " + stripped[1:].replace("*", "").strip()
+    return text.replace("*", "")
+
+
+def _emphasis_open(raw: str) -> bool:
+    """Does the line leave bold or italic open (an odd number of markers)?"""
+    return raw.count("**") % 2 == 1 or raw.replace("**", "").count("*") % 2 == 1
+
+
+def _starts_emphasised(raw: str) -> bool:
+    return raw.lstrip().startswith("*") and not re.match(r"\*\s", raw.lstrip())
+
+
 def build_sections(items: list[Item]) -> list[Section]:
     """Group items under their roman headings and say what each section is for."""
     sections = [Section("", "", "preamble")]
     for item in items:
-        if item.kind == "roman":
+        if item.kind in ("roman", "heading"):
             sections.append(Section(item.label, item.text, section_kind(item.text), [item]))
         else:
             sections[-1].items.append(item)
@@ -120,9 +172,10 @@ def build_sections(items: list[Item]) -> list[Section]:
 def section_kind(title: str) -> str:
     """What a roman section holds, from its title."""
     folded = fold(title)
-    for kind, pattern in (("purpose", r"muc dich"), ("targets", r"chi tieu"),
+    for kind, pattern in (("purpose", r"muc dich|quan diem"), ("targets", r"chi tieu"),
                           ("assignment", r"to chuc thuc hien|phan cong"), ("budget", r"kinh phi"),
-                          ("tasks", r"nhiem vu|noi dung|giai phap")):
+                          ("reports", r"che do bao cao"), ("tasks", r"nhiem vu|noi dung|giai phap"),
+                          ("targets", r"muc tieu"), ("basis", r"^can cu")):
         if re.search(pattern, folded):
             return kind
     return "other"

@@ -6,6 +6,8 @@ năm", "hằng quý") or only that it is periodic ("Định kỳ báo cáo ... �
 last kind kept but flagged because it has no date. A request to report with a recipient but no
 time at all ("báo cáo Phòng Nội vụ theo quy định") is listed for review, not made a report.
 The lead is the unit whose block the clause sits in, else the sentence's subject.
+Given the document's prose lines, every other sentence is read as well (report_scan): a duty
+found there without a date is kept as a report flagged for its deadline, and listed for review.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from engine.plans.prose.assignment import Block
 from engine.plans.read.topics import claimed_topics
 from engine.plans.extract.model import ReportDraft, ReviewItem
 from engine.plans.prose.items import ReportCandidate
-from engine.plans.read.text import UPPER, Span, clean, fold, sentence_case
+from engine.plans.prose.report_scan import SUB_DAY, Duty, scan, scan_recipient, scan_subject, stated_phrases
+from engine.plans.read.text import UPPER, Line, Span, clean, fold, sentence_case
 from engine.plans.read.units import looks_like_unit, split_units, starts_unit
 
 _CYCLE = r"(?:quý|tháng|năm|6 tháng|sáu tháng)"
@@ -25,8 +28,9 @@ _CADENCE = (rf"(?:định kỳ\s+)?(?:theo|hằng|hàng)\s+{_CYCLE}(?:\s*(?:,|v�
             r"(?:\s*(?:,|và)\s*đột xuất(?:\s*\(nếu có\))?)?")
 _DATE = (r"(?:báo cáo\s+(?:năm|quý|tháng|6 tháng|sáu tháng)\s+)?(?:gửi\s+)?"
          r"(?:trước|chậm nhất(?: là)?|không quá|hạn chót)\s+(?:ngày\s+)?"
-         r"\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)?"
-         r"(?:\s+(?:của\s+)?tháng\s+(?:cuối|đầu)\s+(?:quý|năm|kỳ))?")
+         r"\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)?(?![\d\s]*h)"
+         r"(?:\s+(?:của\s+)?tháng\s+(?:cuối|đầu)\s+(?:quý|năm|kỳ))?(?:\s+(?:hằng|hàng)\s+năm)?"
+         r"(?:\s+(?:của\s+)?năm\s+(?:tiếp\s+theo|sau))?")
 _DEADLINE = re.compile(
     rf"(?P<dated>(?:{_CADENCE}\s+)?{_DATE})|(?P<cadence>{_CADENCE})|(?P<periodic>định kỳ|thường kỳ)", re.I)
 _ASKS = re.compile(r"báo cáo|\bgửi\b", re.I)
@@ -40,8 +44,9 @@ _SENTENCE = re.compile(rf"(?<=[^\d\s])\.\s+(?=[{UPPER}])")
 
 
 def find_reports(blocks: list[Block], candidates: list[ReportCandidate],
-                 review: list[ReviewItem]) -> list[ReportDraft]:
-    """Reports from the assignment blocks and from report-like items of the tasks sections."""
+                 review: list[ReviewItem], lines: list[Line] | None = None) -> list[ReportDraft]:
+    """Reports from the assignment blocks, report-like items of the tasks sections and, when the
+    prose `lines` are given, every other sentence of the document."""
     found: list[ReportDraft] = []
     for block in blocks:
         for span in block.spans:
@@ -51,6 +56,19 @@ def find_reports(blocks: list[Block], candidates: list[ReportCandidate],
             found.extend(_from_span(span, block.unit, review))
     for candidate in candidates:
         found.extend(_from_span(candidate.span, candidate.lead, review, whole_item=True))
+    if lines is not None:
+        # What the blocks and items above already read (reports or review) is left as read.
+        taken = [r.lines for r in found] + [r.lines for r in review if not r.why.startswith(_NO_LEAD)]
+        duties = [d for d in scan(lines) if not any(_overlap(d.lines, t) for t in taken)]
+        # Inside the blocks read above, only a duty that makes a report is added: what those
+        # blocks left unsaid stays as they read it.
+        read = [span.lines() for block in blocks for span in block.spans] + [c.span.lines() for c in candidates]
+        duties = [d for d in duties if (d.lead and (d.deadline or d.cadence))
+                  or not any(_overlap(d.lines, t) for t in read)]
+        added = [r for duty in duties if (r := _from_duty(duty, review)) is not None]
+        review[:] = [r for r in review if not (r.why.startswith(_NO_LEAD) and any(_overlap(r.lines, a.lines)
+                                                                                 for a in added))]
+        found.extend(added)
     reports = _dedupe(found, review)
     _tell_apart(reports)
     return reports
@@ -74,27 +92,67 @@ def _from_span(span: Span, unit: str | None, review: list[ReviewItem],
                 continue
             deadline = _deadline(clause)
             leads = subject or [unit]
+            if leads == [None] and (named := scan_subject(sentence)):
+                leads, subject = [named], [named]
+            phrases = [deadline] if deadline and deadline[1] == "dated" else \
+                [(p, "dated") for p in stated_phrases(clause)] or [deadline]
             lines = span.lines(start, end)
             asks_report = bool(re.search("báo cáo", clause, re.I))
+            deadline = phrases[0]
             # Sending a document ("gửi Kế hoạch ...") is an obligation only with a date.
             if deadline is None or (not asks_report and deadline[1] != "dated"):
                 if asks_report and (recipient or "theo quy định" in clause):
-                    review.append(ReviewItem(lines, clean(clause),
-                                             "yêu cầu báo cáo không nêu ngày hay chu kỳ; chưa tạo báo cáo "
+                    review.append(ReviewItem(lines, clean(clause), _NO_DATE + "; chưa tạo báo cáo "
                                              "(reporting duty without a date or cadence; not made a report)"))
                 continue
-            phrase, how = deadline
             if leads == [None]:
-                review.append(ReviewItem(lines, clean(clause),
-                                         "yêu cầu báo cáo không nêu đơn vị thực hiện "
-                                         "(reporting obligation whose responsible unit is not stated)"))
+                review.append(ReviewItem(lines, clean(clause), _NO_LEAD +
+                                         " (reporting obligation whose responsible unit is not stated)"))
                 continue
             for lead in leads:
-                draft = _draft(clause, phrase, how, lead, recipient or shared, lines,
-                               from_subject=bool(subject), whole=whole_item or how == "periodic")
-                draft.scope = claimed_topics(sentence)
-                out.append(draft)
+                for phrase, how in phrases:
+                    draft = _draft(clause, phrase, how, lead, recipient or shared or scan_recipient(clause), lines,
+                                   from_subject=bool(subject), whole=whole_item or how == "periodic")
+                    draft.scope = claimed_topics(sentence)
+                    out.append(draft)
     return out
+
+
+_NO_DATE = "yêu cầu báo cáo không nêu ngày hay chu kỳ"
+_NO_LEAD = "yêu cầu báo cáo không nêu đơn vị thực hiện"
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _from_duty(duty: Duty, review: list[ReviewItem]) -> ReportDraft | None:
+    """A report from a sentence read outside the assignment blocks: one with neither a date nor a
+    cadence goes to review; a periodic one without a date is kept, flagged."""
+    phrase = duty.deadline
+    if phrase is None and duty.cadence is None:
+        review.append(ReviewItem(duty.lines, duty.text[:300], _NO_DATE + "; chưa tạo báo cáo "
+                                 "(reporting duty without a date or cadence; not made a report)"))
+        return None
+    if duty.lead is None:
+        review.append(ReviewItem(duty.lines, duty.text[:300], _NO_LEAD + "; "
+                                 "chưa tạo báo cáo (reporting obligation whose responsible unit is not stated; "
+                                 "not made a report)"))
+        return None
+    draft = _draft(duty.text, phrase or "", "dated" if phrase else "periodic", duty.lead or "", duty.recipient,
+                   duty.lines, from_subject=duty.from_subject, whole=phrase is None)
+    draft.lead = duty.lead
+    draft.deadline = draft.deadline or None
+    draft.notes = [n for n in draft.notes if not n.startswith("định kỳ nhưng")]
+    if phrase is None:
+        stated = f"“{duty.cadence}” " if duty.cadence else ""
+        draft.notes.append(f"báo cáo {stated}không nêu ngày; cần đặt thời hạn "
+                           "(reporting duty without a date; set its deadline)")
+        draft.confidence = 0.4
+        review.append(ReviewItem(duty.lines, duty.text[:300],
+                                 f"báo cáo định kỳ {stated}chưa có ngày; cần đặt thời hạn "
+                                 "(recurring report without a date; set its deadline)"))
+    return draft
 
 
 def _draft(clause: str, phrase: str, how: str, lead: str, recipient: str | None, lines: tuple[int, int],
@@ -110,6 +168,12 @@ def _draft(clause: str, phrase: str, how: str, lead: str, recipient: str | None,
         notes.append("định kỳ nhưng không nêu ngày hay chu kỳ (periodic, but no date or cadence is stated)")
         confidence = 0.5
     title = _title(clause, phrase, whole)
+    if SUB_DAY.search(phrase):  # "02 lần/ngày (trước 9h00’ và 16h00’)", "trước 19h00’ hằng ngày"
+        notes.append("báo cáo nhiều lần trong ngày được giữ là báo cáo hằng ngày (a sub-day cadence is kept as daily)"
+                     if re.search(r"lần\s*/\s*ngày", phrase) else
+                     "giờ trong ngày không được tính; giữ là báo cáo hằng ngày (the time of day is not kept; a daily report)")
+        if not re.search(r"(?:hằng|hàng|mỗi)\s+ngày", phrase, re.I):
+            phrase = f"hằng ngày ({phrase})"
     return ReportDraft(ref="", title=title, lead=lead, recipient=recipient, deadline=phrase,
                        lines=lines, confidence=round(confidence, 2), notes=notes)
 
@@ -119,7 +183,9 @@ def _deadline(clause: str) -> tuple[str, str] | None:
     for kind in ("dated", "cadence", "periodic"):
         for m in matches:
             if m[kind]:
-                return clean(m[kind]), kind
+                # "Hàng năm, trước ngày 25 tháng 12": a cadence stated apart still governs the date.
+                apart = next((c["cadence"] for c in matches if kind == "dated" and c["cadence"]), None)
+                return (f"{clean(apart)}, {clean(m[kind])}" if apart else clean(m[kind])), kind
     return None
 
 
@@ -208,7 +274,7 @@ def _dedupe(reports: list[ReportDraft], review: list[ReviewItem]) -> list[Report
                                      f"báo cáo này được nêu lại; gộp vào {first.ref} "
                                      f"(the same report is stated again; merged into {first.ref})"))
             continue
-        if report.confidence <= 0.5:
+        if any(n.startswith("định kỳ nhưng không nêu") for n in report.notes):
             review.append(ReviewItem(report.lines, report.title,
                                      f"báo cáo định kỳ của {report.lead} chưa có ngày; cần đặt thời hạn "
                                      f"(recurring report by {report.lead} without a date; set its deadline)"))

@@ -21,6 +21,7 @@ from engine.plans.read.source import Source
 from engine.plans.extract.model import ExtractError
 from engine.plans.tables.rows import TableRow, header_roles
 from engine.plans.read.text import Line, clean
+from engine.plans.read.texttables import text_tables
 
 KINDS = {".txt": "txt", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".pdf": "pdf"}
 
@@ -41,11 +42,14 @@ def read_source(path: str | Path) -> Source:
         if kind == "txt":
             text, source.encoding = decode_text(str(path), data)
             source.lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1)]
+            source.tables, source.spans = text_tables(source.lines)
         elif kind == "csv":
             text, source.encoding = decode_text(str(path), data)
             _rows_to_source(source, _csv_rows(text))
         elif kind == "xlsx":
-            _rows_to_source(source, _xlsx_rows(data))
+            sheets = _xlsx_rows(data)
+            _rows_to_source(source, sheets[0] if sheets else [])
+            source.tables = sheets or source.tables  # every sheet holding a task table
         elif kind == "docx":
             _read_docx(source, data)
         else:
@@ -74,11 +78,11 @@ def _csv_rows(text: str) -> list[TableRow]:
     return [TableRow(reader.line_num, [clean(c) for c in cells], reader.line_num) for cells in reader]
 
 
-def _xlsx_rows(data: bytes) -> list[TableRow]:
+def _xlsx_rows(data: bytes) -> list[list[TableRow]]:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data), data_only=True)
-    sheets = book.worksheets
+    sheets, found = book.worksheets, []
     for sheet in sheets:
         # Merged cells keep their value in the top-left cell only; copy it so rows read whole.
         values = {}
@@ -91,9 +95,9 @@ def _xlsx_rows(data: bytes) -> list[TableRow]:
         for r, row in enumerate(sheet.iter_rows(), 1):
             cells = [_cell_text(values.get((r, c.column), c.value)) for c in row]
             rows.append(TableRow(r, cells, r))
-        if any(header_roles(row.cells) for row in rows) or sheet is sheets[-1]:
-            return rows
-    return []
+        if any(header_roles(row.cells) for row in rows) or (sheet is sheets[-1] and not found):
+            found.append(rows)
+    return found
 
 
 def _cell_text(value) -> str:

@@ -16,6 +16,8 @@ class Source:
     encoding: str | None = None
     lines: list[Line] = field(default_factory=list)  # prose, in order
     tables: list[list[TableRow]] = field(default_factory=list)
+    # .txt only, one per table: the (first, last) line it covers (its lines stay in `lines` too).
+    spans: list[tuple[int, int]] = field(default_factory=list)
     # How the document was read, for the summary (Vietnamese first): "đọc bằng OCR (...)".
     notes: list[str] = field(default_factory=list)
     ocr: bool = False  # the text came from OCR of page images: confidence is lowered

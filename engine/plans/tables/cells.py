@@ -10,8 +10,8 @@ import re
 
 from engine.core.deadlines import parse_deadline
 from engine.plans.extract.model import PlanDraft, TaskDraft
-from engine.plans.read.text import clean, title_text
-from engine.plans.read.units import CELL_UNIT_START, PREPOSITIONS, split_units, starts_unit
+from engine.plans.read.text import clean, fold, title_text
+from engine.plans.read.units import CELL_UNIT_START, PREPOSITIONS, UNIT_START, split_units, starts_unit
 
 # How a deadline cell begins, capitalised as table cells are.
 DEADLINE_START = re.compile(
@@ -28,6 +28,19 @@ DEADLINE_FULL = re.compile(
 FUNDING = re.compile(r"(?:Theo (?:dự|KH)|Ngân sách|Kinh phí|Nguồn|Lồng ghép)")
 _CONNECTOR_END = re.compile(r"(?:[-–,]|\b(?:và|của|thuộc|các))\s*$")
 _BARE_HEAD = re.compile(r"^(?:Văn phòng|Phòng|Ủy ban|Uỷ ban|Trung tâm|Bộ phận|Chủ tịch)$")
+# How a whole table cell naming units begins, beyond the commune's own units: ministries, provinces,
+# agencies ("Bộ Xây dựng", "Các bộ, ngành", "Cơ quan ...", "Trung ương Mặt trận ...").
+_UNIT_NOUNS = (r"bộ|ngành|sở|cơ quan|đơn vị|địa phương|tỉnh|thành phố|xã|phường|huyện|quận|ban|phòng"
+               r"|tổ chức|doanh nghiệp|trường|viện|hội,|hội đoàn|đoàn thể|cấp|lực lượng|trung tâm|công chức"
+               r"|cán bộ|[A-ZĐ]")
+_TABLE_UNIT = re.compile(
+    rf"(?:Các\s+(?:{_UNIT_NOUNS})(?![\wÀ-ỹ])|(?:Cơ quan|Trung ương|Người đứng đầu|Lực lượng)(?![\wÀ-ỹ])"
+    r"|(?:Bộ|Viện|Ngân hàng|Đài|Tổng cục|Cục|Chi cục|Thông tấn|Đại học|Thanh tra|Kiểm toán|Tòa án|Toà án"
+    r"|Liên đoàn|Tỉnh ủy|Tỉnh uỷ|Thành ủy|Thành uỷ|Hội|Đoàn|Ban|Tổ)(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ]|\s*,|\s+ngành))")
+_BULLET = re.compile(r"(?:^|(?<=[;.:])\s*)[-–•+]\s+(?=\S)")
+_DUTY_WORDS = re.compile(r"(?<!\w)(?:tham mưu|triển khai|báo cáo|tổ chức thực hiện|xây dựng|hoàn thiện|rà soát)"
+                         r"(?!\w)")
+_EMBEDDED_PRODUCT = re.compile(r"(?:^|\s)[-–•+]?\s*(?:Sản phẩm|Kết quả)(?: dự kiến| đầu ra)?\s*:\s*(?P<product>\S.*)$")
 
 
 def deadline_start(text: str) -> bool:
@@ -69,13 +82,57 @@ def group_units(lines: list[str]) -> list[str]:
     return [re.sub(r"\s+-\s*$", "", g) for g in groups]
 
 
+def unit_cell(text: str) -> bool:
+    """Does a whole table cell name one or more units ("- Bộ Xây dựng; - UBND các tỉnh")?"""
+    text = _BULLET.sub(" ", clean(text)).strip()
+    if not text or len(text) > 250 or re.match(r"\d", text):
+        return False
+    text = text.title() if text.isupper() else text[:1].upper() + text[1:]  # "BỘ XÂY DỰNG" heading
+    head = text.split(",")[0].split(";")[0]
+    return bool(UNIT_START.match(text) or _TABLE_UNIT.match(text)) and not _DUTY_WORDS.search(head[:60]) \
+        and not re.search(r"[.!?]\s+[A-ZĐ]", text.split(";")[0])
+
+
+def cell_units(text: str) -> str:
+    """A units cell as written, its bullet lines joined: "- Bộ A; - Bộ B" -> "Bộ A; Bộ B"."""
+    parts = [p.strip(" ;,.") for p in _BULLET.split(clean(text))]
+    joined = "; ".join(p for p in parts if p)
+    return joined[:1].upper() + joined[1:]
+
+
+def lead_cell(text: str) -> tuple[str | None, list[str]]:
+    """The lead cell kept together as written; units after "phối hợp" in it are support."""
+    text = cell_units(text)
+    m = re.search(r"[,;]?\s*(?:chủ trì\s*[,;]?\s*)?(?:và\s+)?phối hợp(?:\s+với)?\s*", text, re.I)
+    if m and m.start() > 0:
+        lead = re.sub(r"\s*\bchủ trì\b\s*$", "", text[:m.start()]).strip(" ,;")
+        return lead or None, split_units(text[m.end():]) if text[m.end():].strip() else []
+    lead = re.sub(r"\s*\(?chủ trì\)?\s*$", "", text).strip(" ,;")
+    return lead or None, []
+
+
+def embedded_product(text: str) -> tuple[str, str | None]:
+    """A content cell split from its "- Sản phẩm: ..." line, if it has one."""
+    m = _EMBEDDED_PRODUCT.search(text)
+    if not m or m.start() == 0 and fold(text).startswith("ket qua"):
+        return text, None
+    return text[:m.start()].strip(), m["product"].strip()
+
+
 def make_task(ref: str, domain: str, title: str, lead_text: str | None, support_text: str | None,
               deadline: str | None, product: str | None, lines: tuple[int, int], plan: PlanDraft,
-              confidence: float = 0.9, notes: list[str] | None = None) -> TaskDraft:
-    """A task from its cell texts, with confidence lowered for whatever is missing or unread."""
+              confidence: float = 0.9, notes: list[str] | None = None, *,
+              together: bool = False) -> TaskDraft:
+    """A task from its cell texts, with confidence lowered for whatever is missing or unread.
+
+    `together`: the lead cell is kept whole as written (real tables) instead of its first unit."""
     notes = list(notes or [])
-    leads = split_units(lead_text) if lead_text else []
     support = split_units(support_text) if support_text else []
+    if together:
+        lead, more = lead_cell(lead_text) if lead_text else (None, [])
+        leads, support = ([lead] if lead else []), more + support
+    else:
+        leads = split_units(lead_text) if lead_text else []
     if len(leads) > 1:
         # "Tư pháp; Văn hóa" in the lead cell: the first leads, the others support.
         support = leads[1:] + support
