@@ -87,6 +87,9 @@ class Daemon:
 
         hooks = {"buttons": {"zalo": zalo.hints, **({"telegram": button_maker(self.signer)} if self.signer else {})},
                  "on_sent": {"telegram": remember_sent, "zalo": zalo.remember_sent}}
+        if self.ctx.settings.web.email_links:
+            from engine.web.links import email_buttons
+            hooks["buttons"]["email"] = email_buttons(self.ctx.settings, self.ctx.clock)
         pacers = {"telegram": self.pacer, "zalo": self.zalo_pacer}
         return Delivery(self.notifiers, self.renderer, self.ctx.calendar, pacers, **hooks)
 

@@ -21,6 +21,7 @@ put in a message or an error.
 from __future__ import annotations
 
 import asyncio
+import html as _html
 import hashlib
 import re
 import ssl
@@ -120,10 +121,11 @@ class EmailNotifier:
         whole send; the bytes on the wire are equivalent.
         """
         to = _address(message)
+        text, html = with_links(message)
         body = MIMEMultipart("alternative")
-        body.attach(MIMEText(message.text, "plain", _QP_UTF8))
-        if message.html:
-            body.attach(MIMEText(message.html, "html", _QP_UTF8))
+        body.attach(MIMEText(text, "plain", _QP_UTF8))
+        if html:
+            body.attach(MIMEText(html, "html", _QP_UTF8))
         events = self._events(message)
         if events:
             mail = MIMEMultipart("mixed")
@@ -267,6 +269,19 @@ class EmailNotifier:
 
     async def aclose(self) -> None:
         """Nothing to release: connections live only for one send or one batch."""
+
+
+def with_links(message: Message) -> tuple[str, str]:
+    """The text and HTML bodies with the message's action links (buttons whose data is a URL, from
+    the web page's signed links) added at the end."""
+    links = [(label, url) for row in message.buttons for label, url in row if url.startswith(("https://", "http://"))]
+    if not links:
+        return message.text, message.html
+    text = message.text.rstrip() + "\n\n" + "\n".join(f"{label}: {url}" for label, url in links) + "\n"
+    anchors = " · ".join(f'<a href="{_html.escape(url)}">{_html.escape(label)}</a>' for label, url in links)
+    block = f'<p style="font-size: 16px;">{anchors}</p>\n'
+    html = message.html.replace("</body>", block + "</body>", 1) if "</body>" in message.html else message.html + block
+    return text, html
 
 
 def _id_part(key: str) -> str:

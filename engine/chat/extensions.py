@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from engine.chat.replies import BotEnv, Choice, Mark, Outcome, Send, Where, day, stamp
 from engine.infra.errors import WorkflowError
+from engine.core.access import approver_for, may_decide
 from engine.core.models import BotDialog, ExtensionRequest, Person, Task, Unit
-from engine.core.orgtree import chairman_for, is_chairman
 from engine.core.vocabulary import ACTIVE, DialogKind, ExtensionStatus
 from engine.core.workflow import Actor, extend, not_a_working_day, record
 from notifiers.htmlsplit import escape
@@ -43,15 +43,6 @@ def parse_day(text: str, today: date) -> tuple[date | None, str]:
         return date(y, mo, d), rest.strip()
     except ValueError:
         return None, text
-
-
-def approver_for(session: Session, task: Task, requester: Person) -> Person | None:
-    """Who decides: the lead unit's head, or the chairman when the requester is that head."""
-    unit = session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None
-    head = session.get(Person, unit.head_id) if unit and unit.head_id else None
-    if head is not None and head.active and head.id != requester.id:
-        return head
-    return chairman_for(session, task.lead_unit_id, besides=requester.id)
 
 
 def take_date(session: Session, env: BotEnv, person: Person, dialog: BotDialog, task: Task, text: str,
@@ -143,7 +134,7 @@ def decide(session: Session, env: BotEnv, person: Person, request_id: int, appro
     request = session.get(ExtensionRequest, request_id)
     if request is None:
         return Outcome("Không tìm thấy đề nghị gia hạn này. (Unknown request.)", alert=True)
-    if person.id != request.approver_id and not is_chairman(person):
+    if not may_decide(person, request):
         approver = session.get(Person, request.approver_id) if request.approver_id else None
         return Outcome(f"Chỉ đồng chí {approver.name if approver else 'người duyệt'} mới duyệt được đề nghị này. "
                        f"(Not yours to decide.)", alert=True)

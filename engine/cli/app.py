@@ -33,6 +33,8 @@ app.add_typer(rules_app, name="rules")
 outbox_app = typer.Typer(help="Hộp thư đi (the outbox: notifications and their delivery).",
                          invoke_without_command=True)
 app.add_typer(outbox_app, name="outbox")
+web_app = typer.Typer(help="Trang web (the web page: serve it, login links, sign-outs).")
+app.add_typer(web_app, name="web")
 
 out = Console(highlight=False, width=max(Console().width, 120))
 err = Console(stderr=True, highlight=False, width=max(Console().width, 120))

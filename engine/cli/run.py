@@ -37,7 +37,8 @@ def _daemon(c, console_stream=None):
 @app.command("run")
 def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One sweep, dispatch until "
                                                                             "nothing is pending, exit (for cron)."),
-        as_json: bool = JsonOpt) -> None:
+        as_json: bool = JsonOpt,
+        web: bool = typer.Option(False, "--web", help="Also serve the web page in this process (web.listen).")) -> None:
     """Chạy bộ máy nhắc việc (run the engine: sweep timers, send notifications)."""
     from engine.daemon import install_signal_handlers
 
@@ -61,10 +62,20 @@ def run(ctx: typer.Context, once: bool = typer.Option(False, "--once", help="One
             print_summary(data)
         return
 
+    if web:
+        from engine.cli.web import announce, web_address
+        from engine.web.serve import serve_web
+
+        host, port = web_address(c)
+        announce(c, host, port)
+
     async def serve() -> None:
         stop = asyncio.Event()
         install_signal_handlers(stop)
-        await daemon.serve(stop)
+        if not web:
+            await daemon.serve(stop)
+            return
+        await asyncio.gather(daemon.serve(stop), serve_web(c, host, port, stop))
 
     asyncio.run(serve())
 

@@ -7,16 +7,14 @@ from typing import Optional
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
 from engine.cli.app import JsonOpt, app, ctx_of, emit, out, sync_task_timers, task_app
 from engine.cli.task_view import STATUS_LABELS, task_lines
 from engine.infra.db import transaction
 from engine.infra.errors import DondocError
-from engine.core.models import Event
-from engine.core.queries import Lookup, event_json, find_person, get_task, select_tasks, status_report, task_json
+from engine.core.queries import find_person, get_task, status_report, task_detail, task_rows
 from engine.core.vocabulary import TaskStatus
-from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, classify, extend, transition
+from engine.core.workflow import STATE_LABELS, STATE_SHORT, STATES, Actor, extend, transition
 
 
 @app.command()
@@ -38,13 +36,8 @@ def tasks(ctx: typer.Context,
                           f"{', '.join(STATES)}")
     today, tz = c.today(), c.settings.tz
     with transaction(c.engine) as session:
-        look = Lookup.load(session)
-        found = select_tasks(session, plan=plan, unit=unit, status=status,
-                             due_before=due_before.date() if due_before else None)
-        rows = [task_json(t, classify(t, today, c.calendar, tz, c.settings.status.due_soon_working_days),
-                          look, tz) for t in found]
-    if state:
-        rows = [r for r in rows if r["state"] == state]
+        rows = task_rows(session, today, c.calendar, tz, c.settings.status.due_soon_working_days, plan=plan,
+                         unit=unit, status=status, state=state, due_before=due_before.date() if due_before else None)
     if as_json:
         emit(rows)
         return
@@ -64,10 +57,7 @@ def task_show(ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID
     tz = c.settings.tz
     with transaction(c.engine) as session:
         task = get_task(session, task_id)
-        data = task_json(task, classify(task, c.today(), c.calendar, tz,
-                                        c.settings.status.due_soon_working_days), Lookup.load(session), tz)
-        events = session.exec(select(Event).where(Event.task_id == task.id).order_by(Event.id)).all()
-        data["events"] = [event_json(e, tz) for e in events]
+        data = task_detail(session, task, c.today(), c.calendar, tz, c.settings.status.due_soon_working_days)
     if as_json:
         emit(data)
         return

@@ -358,3 +358,42 @@ class BotDialog(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     started_at: datetime = _moment(nullable=False)
     expires_at: datetime = _moment(nullable=False)
+
+
+class WebLoginToken(SQLModel, table=True):
+    """A one-time sign-in link (`dondoc web login-link`, or sent on the person's channel)."""
+
+    __tablename__ = "web_login_token"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(unique=True, index=True)   # sha256 of the token: the token is shown once
+    created_at: datetime = _moment(nullable=False)
+    expires_at: datetime = _moment(nullable=False)
+    used_at: Optional[datetime] = _moment(nullable=True)
+    sent_on: Optional[str] = None           # the channel it went out on; None: printed by the CLI
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the table its hash."""
+
+    __tablename__ = "web_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    csrf_token: str                         # what every form of this session carries
+    created_at: datetime = _moment(nullable=False)
+    seen_at: datetime = _moment(nullable=False)
+    expires_at: datetime = _moment(nullable=False)    # slides forward while the session is used
+    revoked_at: Optional[datetime] = _moment(nullable=True)
+
+
+class WebKey(SQLModel, table=True):
+    """The key that signs email action links when `web.secret` is not set: shared by every instance."""
+
+    __tablename__ = "web_key"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    secret: str
+    created_at: datetime = _moment(nullable=False)

@@ -34,6 +34,20 @@ class Lookup:
                    {p.id: p for p in session.exec(select(Person))},
                    dict(session.exec(select(Task.id, Task.ref)).all()))
 
+    @classmethod
+    def for_tasks(cls, session: Session, tasks: list[Task]) -> "Lookup":
+        """Only the names these tasks refer to (a few tasks of a large database); all past a few thousand."""
+        if len(tasks) > 2000:
+            return cls.load(session)
+        plans = {t.plan_id for t in tasks}
+        units = {t.lead_unit_id for t in tasks if t.lead_unit_id} | {u for t in tasks for u in t.support_unit_ids}
+        people = {t.assignee_id for t in tasks if t.assignee_id}
+        parents = {t.parent_id for t in tasks if t.parent_id}
+        return cls({p.id: p for p in session.exec(select(Plan).where(Plan.id.in_(plans)))},
+                   {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(units)))},
+                   {p.id: p for p in session.exec(select(Person).where(Person.id.in_(people)))},
+                   dict(session.exec(select(Task.id, Task.ref).where(Task.id.in_(parents))).all()))
+
 
 def find_plan(session: Session, ident: str) -> Plan:
     """A plan by id, code or key."""
@@ -108,9 +122,12 @@ def event_json(event: Event, tz) -> dict[str, Any]:
 
 
 def select_tasks(session: Session, *, plan: str | None = None, unit: str | None = None,
-                 status: str | None = None, due_before: date | None = None) -> list[Task]:
-    """Tasks matching the filters, in plan then due-day order."""
+                 status: str | None = None, due_before: date | None = None, where: Any = None) -> list[Task]:
+    """Tasks matching the filters (and `where`, e.g. a viewer's engine.core.access scope clause),
+    in plan then due-day order."""
     query = select(Task)
+    if where is not None:
+        query = query.where(where)
     if plan:
         query = query.where(Task.plan_id == find_plan(session, plan).id)
     if unit:
@@ -138,10 +155,11 @@ def _counts(items: list[Classification]) -> dict[str, int]:
 
 
 def status_report(session: Session, today: date, calendar, tz, soon_days: int,
-                  plan: str | None = None) -> dict[str, Any]:
-    """The classification counts in total, by lead unit and by domain, as of `today`."""
-    look = Lookup.load(session)
-    tasks = counted(select_tasks(session, plan=plan))
+                  plan: str | None = None, where: Any = None) -> dict[str, Any]:
+    """The classification counts in total, by lead unit and by domain, as of `today` (of the
+    tasks `where` admits, when given)."""
+    tasks = counted(select_tasks(session, plan=plan, where=where))
+    look = Lookup.for_tasks(session, tasks)
     rated = [(t, classify(t, today, calendar, tz, soon_days)) for t in tasks]
     by_unit: dict[int | None, list[Classification]] = {}
     by_domain: dict[str, list[Classification]] = {}
@@ -158,3 +176,21 @@ def status_report(session: Session, today: date, calendar, tz, soon_days: int,
                for d in DOMAINS if d in by_domain]
     return {"as_of": today.isoformat(), "plan": plan, "total": _counts([c for _, c in rated]),
             "by_unit": units, "by_domain": domains}
+
+
+def task_rows(session: Session, today: date, calendar, tz, soon_days: int, *, plan: str | None = None,
+              unit: str | None = None, status: str | None = None, state: str | None = None,
+              due_before: date | None = None, where: Any = None) -> list[dict[str, Any]]:
+    """`dondoc tasks --json`: the tasks matching the filters, each as task_json."""
+    found = select_tasks(session, plan=plan, unit=unit, status=status, due_before=due_before, where=where)
+    look = Lookup.for_tasks(session, found)
+    rows = [task_json(t, classify(t, today, calendar, tz, soon_days), look, tz) for t in found]
+    return [r for r in rows if r["state"] == state] if state else rows
+
+
+def task_detail(session: Session, task: Task, today: date, calendar, tz, soon_days: int) -> dict[str, Any]:
+    """`dondoc task show --json`: the task's JSON with its events, oldest first."""
+    data = task_json(task, classify(task, today, calendar, tz, soon_days), Lookup.for_tasks(session, [task]), tz)
+    events = session.exec(select(Event).where(Event.task_id == task.id).order_by(Event.id)).all()
+    data["events"] = [event_json(e, tz) for e in events]
+    return data

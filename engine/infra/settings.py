@@ -3,7 +3,7 @@
 Nested keys use a double underscore: `deadlines.before_is_exclusive` is
 `DONDOC_DEADLINES__BEFORE_IS_EXCLUSIVE`. `DONDOC_CONFIG_DIR` says where dondoc.yaml lives and
 so can only come from the environment. Secrets (SMTP password, Telegram and Zalo tokens, callback
-secret, Zalo webhook secret) come only from the environment or a `DONDOC_<NAME>_FILE` path, never
+secret, Zalo webhook secret, web secret: `DONDOC_WEB_SECRET` or `DONDOC_WEB__SECRET`) come only from the environment or a `DONDOC_<NAME>_FILE` path, never
 from dondoc.yaml (a nested one too: `DONDOC_ZALO__WEBHOOK_SECRET`, `..._FILE`);
 reading them registers them with the log redactor (engine.infra.logs), so they are masked in
 every log line, error message and `--json` output of the process.
@@ -29,7 +29,8 @@ from engine.infra.logs import REDACTOR
 ENV_PREFIX = "DONDOC_"
 # Never read from dondoc.yaml, never logged: environment or DONDOC_<NAME>_FILE only.
 # A nested secret is written with the environment's "__": zalo__webhook_secret is zalo.webhook_secret.
-SECRETS = ("smtp_password", "telegram_token", "callback_secret", "zalo_token", "zalo__webhook_secret")
+SECRETS = ("smtp_password", "telegram_token", "callback_secret", "zalo_token", "zalo__webhook_secret",
+           "web__secret")
 
 
 class _Section(BaseModel):
@@ -117,6 +118,48 @@ class ZaloSettings(_Section):
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+class WebSettings(_Section):
+    # The address people open (behind a reverse proxy: its public https:// URL); links in
+    # messages start with it, and https makes the session cookie Secure.
+    base_url: str = "http://127.0.0.1:8080"
+    # Signs email action links; env/_FILE only (DONDOC_WEB__SECRET, or DONDOC_WEB_SECRET below).
+    # Unset: a key kept in the database, shared by every instance.
+    secret: Optional[SecretStr] = None
+    action_link_days: int = Field(default=7, ge=1, le=60)
+    # Emails carry signed action links (Xác nhận đã nhận, Đã hoàn thành, Xin gia hạn) to base_url:
+    # turn on once the page is reachable from where people read their mail.
+    email_links: bool = False
+    # Where `dondoc web` and `dondoc run --web` listen (a reverse proxy in front serves base_url).
+    listen: str = "127.0.0.1:8080"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_file_key(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            values = {k: v for k, v in values.items() if k != "secret_file"}
+        return values
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("phải là địa chỉ http(s)://..., ví dụ https://dondoc.example.gov.vn / "
+                             "must be an http(s):// URL")
+        return value.rstrip("/")
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
+    @property
+    def secure(self) -> bool:
+        """Whether cookies are Secure (the page is served over https)."""
+        return self.base_url.startswith("https://")
+
+
 def listen_address(value: str) -> tuple[str, int]:
     """"host:port" (or "[::1]:port") -> (host, port); a clear error otherwise."""
     host, _, port = value.rpartition(":")
@@ -161,6 +204,7 @@ class Settings(BaseSettings):
     zalo_token: Optional[SecretStr] = None
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"   # the URL before the token
     zalo: ZaloSettings = Field(default_factory=ZaloSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     # The console channel (the demo): prints messages instead of sending them, and records them
     # as sent on `console`. Channels without settings are otherwise `not_configured`.
     console: bool = False
@@ -213,6 +257,9 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Settings from dondoc.yaml and the environment; a bad value names its variable or key."""
     env = dict(os.environ)
+    for short in ("WEB_SECRET", "WEB_SECRET_FILE"):   # the web secret's documented short names
+        if ENV_PREFIX + short in env:
+            env.setdefault(ENV_PREFIX + short.replace("WEB_", "WEB__", 1), env.pop(ENV_PREFIX + short))
     config_dir = Path(env.get(ENV_PREFIX + "CONFIG_DIR", "config"))
     yaml_path = config_dir / "dondoc.yaml"
     file_values: dict[str, Any] = {}
@@ -240,6 +287,9 @@ def load_settings() -> Settings:
             except OSError as exc:
                 raise DondocError(f"{var}_FILE={env[var + '_FILE']!r}: không đọc được / cannot read it: "
                                   f"{exc.strerror}") from None
+    web_secret = ENV_PREFIX + "WEB__SECRET"
+    if web_secret in env and web_secret not in os.environ:   # given by its short name only
+        _set_nested(file_values, "web__secret", env[web_secret])
     # Known before validation, so not even a message about a bad value can show them.
     REDACTOR.add(*(env.get(ENV_PREFIX + secret.upper()) for secret in SECRETS),
                  *(_nested(file_values, secret) for secret in SECRETS),
