@@ -26,7 +26,9 @@ run: install
 	$(BIN)/dondoc plan import config/plans/*.yaml
 	$(BIN)/dondoc status
 	@# The demo prints messages on the console (and says so); CONSOLE=false runs with the real channels only.
-	DONDOC_CONSOLE=$(CONSOLE) $(BIN)/dondoc run
+	@# --web serves the web page in the same process and prints its address; sign in with
+	@# `dondoc web login-link PERSON`.
+	DONDOC_CONSOLE=$(CONSOLE) $(BIN)/dondoc run --web
 
 # On every core (pytest-xdist; worksteal keeps the long subprocess tests from ending up on one
 # worker): each test has its own tmp_path, database and fake servers on port 0.

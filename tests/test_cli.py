@@ -1,6 +1,7 @@
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -175,6 +176,9 @@ def test_make_run_twice_sets_up_once_and_starts_the_engine(tmp_path):
         raise AssertionError("make and the project's .venv are needed (run through `make test`)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}
     env["DONDOC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
+    with socket.socket() as probe:  # a free port for the web page make run serves
+        probe.bind(("127.0.0.1", 0))
+        env["DONDOC_WEB__LISTEN"] = f"127.0.0.1:{probe.getsockname()[1]}"
     outputs = []
     for _ in range(2):
         proc = subprocess.Popen(["make", "-s", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -191,3 +195,4 @@ def test_make_run_twice_sets_up_once_and_starts_the_engine(tmp_path):
     assert second.count("đã tạo 0, sửa 0, hủy 0, khôi phục 0") == 2, second
     assert "Quy tắc không đổi" in second and "│ Tổng cộng" in second
     assert "dondoc engine stopped" in second
+    assert f"Trang web dondoc (web page): http://{env['DONDOC_WEB__LISTEN']}" in first

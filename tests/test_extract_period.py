@@ -62,3 +62,30 @@ def test_a_span_quoted_from_another_document_does_not_make_the_period(tmp_path):
                     "I. MỤC ĐÍCH\n1. Thực hiện trong năm 2023.\n", encoding="utf-8")
     ex = extract_plan(path)
     assert (ex.plan.year, ex.plan.start.isoformat(), ex.plan.end.isoformat()) == (2023, "2023-01-01", "2023-12-31")
+
+
+MILESTONES = """UỶ BAN NHÂN DÂN XÃ AN PHÚ
+Số: 12/KH-UBND
+An Phú, ngày 01 tháng 12 năm 2025
+
+KẾ HOẠCH
+CHUYỂN ĐỔI SỐ CHO CÁC HỘ KINH DOANH TRÊN ĐỊA BÀN XÃ
+
+I. MỤC TIÊU
+a) Đến hết năm 2025: 30% hộ kinh doanh dùng hóa đơn điện tử.
+b) Đến hết năm 2030: 80% hộ kinh doanh thanh toán không dùng tiền mặt.
+
+II. NHIỆM VỤ
+1. Công chức Văn hóa - Xã hội chủ trì tuyên truyền, hoàn thành trước ngày 20/12/2025.
+"""
+
+
+@pytest.mark.parametrize("title, end", [
+    ("CHUYỂN ĐỔI SỐ CHO CÁC HỘ KINH DOANH TRÊN ĐỊA BÀN XÃ", "2030-12-31"),   # milestones span the plan
+    ("CHUYỂN ĐỔI SỐ CHO CÁC HỘ KINH DOANH NĂM 2025", "2025-12-31"),           # the title's own year wins
+])
+def test_a_plan_stating_no_period_runs_to_its_last_milestone(tmp_path, title, end):
+    path = tmp_path / "kh.txt"
+    path.write_text(MILESTONES.replace("CHUYỂN ĐỔI SỐ CHO CÁC HỘ KINH DOANH TRÊN ĐỊA BÀN XÃ", title), encoding="utf-8")
+    plan = extract_plan(path).to_json()["plan"]
+    assert (plan["year"], plan["period"]["start"], plan["period"]["end"]) == (2025, "2025-01-01", end)

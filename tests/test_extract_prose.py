@@ -210,3 +210,50 @@ def test_corpus_prose_plans_together_reach_the_issue_targets():
 def test_the_article_around_an_excerpted_plan_gives_no_tasks():
     tasks = extract_plan(CORPUS / "hanoi-127-2025-trich.txt").to_json()["tasks"]
     assert [t["source"]["lines"][0] for t in tasks] == [53, 61, 69, 77, 85, 93, 101]
+
+
+def test_an_emphasised_unit_heading_split_over_two_lines_leads_its_bullets_and_their_date_lines(tmp_path):
+    data = extract(tmp_path, "**II. NHIỆM VỤ CỤ THỂ**\n\n*1.1.\nTrưởng Ban Chỉ đạo*\n\n- Phụ\ntrách chung, chịu trách "
+                             "nhiệm trước Ủy ban nhân dân tỉnh.\n\n- Phân công nhiệm vụ cho các thành viên.\n\n"
+                             "*1.2.\nSở Tài chính - Cơ quan thường trực Ban Chỉ đạo*\n\n-\nTham mưu triển khai kế "
+                             "hoạch kiểm kê.\n\nThời\ngian hoàn thành: Tháng 11 - 12/2025.\n\n"
+                             "*1.3.\nCác cơ quan tham mưu quản lý ngành (gồm các Sở: Xây dựng,\nCông Thương)*\n\n"
+                             "- Phối hợp hướng dẫn kiểm kê. Trong đó:\n\n+ Sở\nXây dựng: hướng dẫn kiểm kê đường bộ.\n\n"
+                             "+ Sở Công Thương: hướng dẫn kiểm kê chợ.\n\nThời\ngian thực hiện: Tháng 12/2025.\n\n"
+                             "*1.4.\nTrách nhiệm của đối tượng thực hiện kiểm kê:*\n\n- Thành lập Tổ kiểm kê.\n\n"
+                             "Thời hạn hoàn thành: Trước ngày 30/11/2025.\n")
+    assert [(t["lead"], t["deadline"]) for t in data["tasks"]] == [
+        ("Trưởng Ban Chỉ đạo", None), ("Sở Tài chính", "Tháng 11 - 12/2025"),
+        ("Sở Xây dựng", "Tháng 12/2025"), ("Sở Công Thương", "Tháng 12/2025"),
+        ("đối tượng thực hiện kiểm kê", "Trước ngày 30/11/2025")]
+    assert data["tasks"][2]["title"] == "Sở Xây dựng: hướng dẫn kiểm kê đường bộ."
+
+
+def test_an_item_with_a_heading_line_takes_its_title_from_the_heading(tmp_path):
+    data = extract(tmp_path, "**II. NỘI DUNG**\n\n**3. Xây dựng các văn bản quy định chi tiết Luật Việc làm**\n\n"
+                             "Sở, ban, ngành thuộc Ủy ban nhân dân tỉnh có trách nhiệm rà soát, tham mưu ban hành "
+                             "văn bản quy định chi tiết theo lĩnh vực phụ trách.\n")
+    assert [(t["title"], t["lead"]) for t in data["tasks"]] == [
+        ("Xây dựng các văn bản quy định chi tiết Luật Việc làm", "Sở, ban, ngành thuộc Ủy ban nhân dân tỉnh")]
+
+
+def test_the_plan_issuing_itself_and_raising_obstacles_are_no_tasks(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text(LETTERHEAD + "**KẾ HOẠCH**\n\nTriển khai thi hành Luật Việc làm\n\nỦy ban nhân dân tỉnh ban hành "
+                    "Kế hoạch triển khai thi hành Luật Việc làm với các nội dung sau:\n\n**I. TỔ CHỨC THỰC HIỆN**\n\n"
+                    "1. Sở Nội vụ chịu trách nhiệm về việc báo cáo, đề nghị ban hành và nội dung Kế hoạch này. "
+                    "Tham mưu Ủy ban nhân dân tỉnh theo dõi, đôn đốc các sở triển khai Kế hoạch.\n\n"
+                    "Trong quá trình triển khai thực hiện, nếu có khó khăn, vướng mắc, đề nghị các sở, ban, ngành "
+                    "kịp thời phản ánh về Ủy ban nhân dân tỉnh (thông qua Sở Nội vụ) để hướng dẫn giải quyết./.\n",
+                    encoding="utf-8")
+    data = extract_plan(path).to_json()
+    assert [t["lead"] for t in data["tasks"]] == ["Sở Nội vụ"]
+    assert data["tasks"][0]["title"].startswith("Tham mưu Ủy ban nhân dân tỉnh theo dõi")
+
+
+def test_units_with_grounds_before_their_duty_get_the_duty_as_title(tmp_path):
+    data = extract(tmp_path, "**II. TỔ CHỨC THỰC HIỆN**\n\n1. Trên cơ sở nội dung Kế hoạch, các sở, ban, ngành tỉnh "
+                             "căn cứ nội dung Kế hoạch này để thành lập Ban Chỉ đạo kiểm kê, ban hành kế hoạch "
+                             "triển khai.\n")
+    assert [t["lead"] for t in data["tasks"]] == ["Các sở, ban, ngành tỉnh"]
+    assert data["tasks"][0]["title"].startswith("thành lập Ban Chỉ đạo kiểm kê")

@@ -344,5 +344,8 @@ def test_summary_counts_tasks_by_domain_and_lead_in_vietnamese_first():
     assert "Nhiệm vụ: 46, trong đó 46 có thời hạn xác định / tasks: 46" in text
     assert "Cải cách thể chế (institutions): 4" in text
     assert "Văn phòng - Thống kê: 31" in text
-    assert "Báo cáo: 4" in text and "Cần rà soát / needs review: 2" in text
+    # 3 review items (was 2): the items under no domain heading, the undated duty of lines 673-677,
+    # and now the undated duty of line 624 ("kiểm tra, báo cáo ... với UBND huyện"), no longer
+    # dropped: every duty to report without a date goes to review (issue #10).
+    assert "Báo cáo: 4" in text and "Cần rà soát / needs review: 3" in text
     assert "mã hóa" not in text  # UTF-8 is not worth a mention

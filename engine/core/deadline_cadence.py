@@ -1,4 +1,4 @@
-"""Cadence words of a deadline phrase: "hằng quý", "định kỳ 06 tháng", "theo quý, 6 tháng, năm".
+"""Cadence words of a deadline phrase: "hằng ngày", "hằng quý", "định kỳ 06 tháng", "theo quý, năm".
 
 `cadence` gives the frequency a phrase repeats at (its shortest cycle when it lists several);
 `next_year` tells that the phrase's day falls in the year after each plan year ("trước ngày 30
@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 # "listed": the phrase lists its occurrences one by one ("Tháng 6, tháng 12") without a cadence.
-FREQS = ("monthly", "quarterly", "semiannual", "yearly", "listed")
+FREQS = ("daily", "monthly", "quarterly", "semiannual", "yearly", "listed")
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
 
 _EVERY = r"(?:hằng|hàng|mỗi|định kỳ)\s*"
 _UNIT_GUARD = r"(?!\s*(?:\d|[ivx]+(?!\w)))"
 _SIX = r"(?:0?6|sáu)"
 _CADENCE = [
+    # "hằng ngày", "mỗi ngày", "02 lần/ngày" (several times a day is still one due day a day).
+    ("daily", re.compile(r"(?:hằng|hàng|mỗi)\s*ngày(?!\s*\d)|\d{1,2}\s*lần\s*/\s*ngày")),
     ("monthly", re.compile(rf"{_EVERY}tháng{_UNIT_GUARD}")),
     ("quarterly", re.compile(rf"{_EVERY}quý{_UNIT_GUARD}")),
     ("yearly", re.compile(rf"{_EVERY}năm{_UNIT_GUARD}|thường niên")),

@@ -65,6 +65,17 @@ class DueSpec:
     event: str | None = None
     reason: str | None = None
 
+    def since(self, issued: date | None) -> DueSpec:
+        """The same spec without the occurrences due before the plan was issued (none can be)."""
+        rec = self.recurrence
+        if issued is None or rec is None or all(d >= issued for d in rec.occurrences):
+            return self
+        keep = [i for i, d in enumerate(rec.occurrences) if d >= issued]
+        rec = Recurrence(rec.freq, tuple(rec.occurrences[i] for i in keep),
+                         tuple(rec.starts[i] for i in keep) if rec.starts else (),
+                         tuple(rec.labels[i] for i in keep) if rec.labels else ())
+        return dataclasses.replace(self, recurrence=rec, due=rec.occurrences[-1] if keep else None)
+
     def to_json(self) -> dict:
         """JSON-ready form with ISO dates and None for absent values."""
         return {
@@ -86,7 +97,7 @@ _EXTERNAL = re.compile(
     r"(?:^|[\s(,;:])theo\s+"
     r"(?:kế hoạch|kh(?!\w)|lộ trình|tiến độ|hướng dẫn|chỉ đạo|lịch|thông báo|văn bản|yêu cầu của)"
 )
-_CONTINUOUS = re.compile(r"thường\s*xuyên|liên\s*tục|(?:hằng|hàng)\s*ngày")
+_CONTINUOUS = re.compile(r"thường\s*xuyên|liên\s*tục")
 _WEEKLY = re.compile(r"(?:hằng|hàng|mỗi)\s*tuần")
 _ONWARD = re.compile(r"(?:và|cho|trong)\s*(?:các|những)\s*năm\s*(?:tiếp\s*theo|sau)")
 _PERIODIC = re.compile(r"(?:định|thường)\s*kỳ")
@@ -204,6 +215,8 @@ def _cycle_days(freq: str, p: _Phrase) -> dict[date, str | None]:
     days = [t for t in p.tokens if t.kind == "day"]
     out: dict[date, str | None] = {}
     later = int(p.next_year and freq == "yearly")  # each year's duty falls due in the next (if in the period)
+    if freq == "daily":  # one due day a day; a time of day ("trước 19h00") falls on that same day
+        return {p.lo + timedelta(days=i): None for i in range((p.hi - p.lo).days + 1)}
 
     def shift(tok: Token, day: date) -> date:
         return day - timedelta(days=1) if tok.qual == "before" and p.exclusive else day

@@ -156,7 +156,8 @@ def _specs(pf: PlanFile, before_is_exclusive: bool) -> list[TaskSpec]:
         for item in items:
             spec = parse_deadline(item.deadline or "", meta.year, span,
                                   before_is_exclusive=before_is_exclusive) if item.deadline else None
-            specs.extend(specs_for(section, item, spec, span, meta.source.file if meta.source else None))
+            specs.extend(specs_for(section, item, spec, span, meta.source.file if meta.source else None,
+                                   meta.issued))
     return specs
 
 

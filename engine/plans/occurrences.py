@@ -2,7 +2,7 @@
 
 A recurring obligation ("báo cáo theo Quý trước ngày 20 của tháng cuối Quý") becomes a parent
 task plus one task per occurrence inside the plan period, each with its own due day and
-status, refs like `R1/2023-Q1`.
+status, refs like `R1/2023-Q1` (`R1/2025-11-21` for a daily one).
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ class TaskSpec:
 
 
 def specs_for(section: str, item: Any, due: DueSpec | None, span: tuple[date, date],
-              default_source: str | None) -> list[TaskSpec]:
-    """The task rows one plan item stands for: itself, and its occurrences if recurring."""
+              default_source: str | None, issued: date | None = None) -> list[TaskSpec]:
+    """The task rows one plan item stands for: itself, and its occurrences if recurring (none
+    before the plan's `issued` day, when known)."""
+    if due is not None:
+        due = due.since(issued)
     lines = item.source.lines if item.source and item.source.lines else (None, None)
     fields: dict[str, Any] = {
         "kind": TaskType.REPORT if section == "reports" else TaskType.TASK,
@@ -92,6 +95,8 @@ def _occurrences(parent: TaskSpec, due: DueSpec, span: tuple[date, date]) -> lis
 
 def _cycle(freq: str, day: date) -> tuple[str, str, date]:
     """(ref label, Vietnamese name, first day) of the cycle whose occurrence is due on `day`."""
+    if freq == "daily":
+        return day.isoformat(), f"Ngày {day.day}/{day.month}/{day.year}", day
     if freq == "quarterly":
         q = (day.month - 1) // 3 + 1
         return f"{day.year}-Q{q}", f"Quý {ROMAN[q]}/{day.year}", date(day.year, 3 * q - 2, 1)

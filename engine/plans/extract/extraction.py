@@ -21,10 +21,10 @@ class Extraction:
     notes: list[str] = field(default_factory=list)
 
     def due(self, deadline: str | None) -> DueSpec:
-        """What a deadline phrase means within this plan."""
+        """What a deadline phrase means within this plan (nothing falls due before its issue date)."""
         if not deadline:
             return DueSpec("", "unknown", reason="chưa có thời hạn (no deadline given)")
-        return parse_deadline(deadline, self.plan.year, (self.plan.start, self.plan.end))
+        return parse_deadline(deadline, self.plan.year, (self.plan.start, self.plan.end)).since(self.plan.issued)
 
     def to_json(self) -> dict[str, Any]:
         """{"plan", "tasks", "reports", "review"}: the stable JSON shape of `dondoc plan extract --json`."""

@@ -11,7 +11,7 @@ together.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.plans.read.text import UPPER, clean, fold
 from engine.plans.read.units import UNIT_START
@@ -19,7 +19,7 @@ from engine.plans.read.units import UNIT_START
 # First words of a body or office at any level (ministries, departments, firms, posts).
 _HEADS = re.compile(
     rf"(?:(?:Bộ|Cục|Vụ|Sở|Viện|Báo|Ban|Hội|Đoàn|Đài|Cổng)(?= [{UPPER}]| và |,)|Tổng cục|Thanh tra|Kho bạc|Ngân hàng"
-    r"|Tòa án|Toà án|Công ty|Tổng công ty|Tập đoàn|Liên minh|Liên đoàn|Hiệp hội|Người (?:đứng đầu|có|được)|Giám đốc"
+    r"|Tòa án|Toà án|(?:Phó )?Trưởng [Bb]an|Công ty|Tổng công ty|Tập đoàn|Liên minh|Liên đoàn|Hiệp hội|Người (?:đứng đầu|có|được)|Giám đốc"
     r"|Bộ trưởng|Thủ tướng|Tỉnh ủy|Tỉnh uỷ|Thành ủy|Thành uỷ|Ủy ban|Uỷ ban|UBND|HĐND|Thông tấn|Văn phòng"
     r"|Trung tâm|Chủ tịch|Thủ trưởng|Lãnh đạo|Lực lượng|Hội đồng|Kiểm toán|Bảo hiểm|Chi cục|Điện lực"
     r"|Các (?:bộ|sở|địa phương|cơ quan|tổ chức|doanh nghiệp|lực lượng|đơn vị|ban|ngành|phòng|Bộ|Sở))"
@@ -38,6 +38,21 @@ _CAP_VERB = re.compile(rf"^\s*(?:{_VERBS}|trình|cấp|ban hành|sửa đổi|b�
                        rf"|phát triển|thu hút|tháo gỡ|lập|tổng kết|sơ kết|nghiên cứu|xác định|tuyên truyền"
                        rf"|thường xuyên|kịp thời|hằng năm|hàng năm|định kỳ|khẩn trương)"
                        rf"(?![\wÀ-ỹ])", re.I)
+# A unit heading's role after a dash ("Sở Tài chính - Cơ quan thường trực Ban Chỉ đạo").
+_ROLE_SUFFIX = re.compile(r"\s+[-–]\s+(?:(?:Cơ quan|cơ quan|Đơn vị|đơn vị)\s+(?:thường trực|chủ trì|đầu mối|tham mưu"
+                          r"|giúp việc)|Thường trực|thường trực)(?![\wÀ-ỹ]).*$")
+# A heading over a unit's duties ("Trách nhiệm của đối tượng thực hiện kiểm kê:").
+_DUTIES_OF = re.compile(r"^(?:Trách nhiệm|Nhiệm vụ)(?: cụ thể)? của\s+(?P<unit>.+)$")
+# Verbs that make a heading a sentence even when it is emphasised as a whole.
+_ASSIGNING = re.compile(r"(?<![\wÀ-ỹ])(?:chủ trì|phối hợp|chịu trách nhiệm|có trách nhiệm|được giao|giao)(?![\wÀ-ỹ])")
+# "X căn cứ ... để <duty>": the duty is what follows "để".
+_GROUNDS = re.compile(r"^căn cứ\s[^;.]{0,200}?\s(?:để|nhằm)\s+(?=\S)")
+# The document's own responsibility ("chịu trách nhiệm về việc ... Kế hoạch này"), not a duty.
+_ANSWERS_FOR = re.compile(r"^(?:chịu|có) trách nhiệm (?:về|trước)\s[^.;]{0,120}?(?:Quyết định|Kế hoạch|Nghị quyết"
+                          r"|Chỉ thị|Chương trình) này\s*[.;]\s+")
+# A condition on raising obstacles ("nếu có khó khăn, vướng mắc, ... phản ánh về ...").
+_OBSTACLES = re.compile(r"(?<![\wÀ-ỹ])(?:nếu|khi) có (?:khó khăn|vướng mắc)", re.I)
+_RAISE = re.compile(r"^(?:kịp thời\s+)?(?:phản ánh|phản hồi|kiến nghị)(?![\wÀ-ỹ])", re.I)
 # Words of a sentence, never of a unit's name.
 _NOT_NAME = re.compile(r"(?<![\wÀ-ỹ])(?:là|để|nhằm|khi|đã|sẽ|nếu|được|nhận thức|đầy đủ|cần|phải|đến|bị)(?![\wÀ-ỹ])")
 # "Trước ngày 10/4/2025, ..." at the head of a sentence.
@@ -78,10 +93,11 @@ class Clause:
     requested: bool  # "Đề nghị X ...": addressed to a body outside the issuer
     strong: bool = True  # "giao", "chủ trì" or "phối hợp" says it; a bare "X ban hành ..." is weaker
     duty: str = ""  # the sentence from its first duty verb on
+    grounds: bool = False  # "X căn cứ ... để <duty>": the duty comes after its grounds
 
     def title(self, text: str) -> str:
-        """The task's title: the sentence, or its duty when a long list of units heads it."""
-        return self.duty if len(self.lead.split()) >= 12 and self.duty else text
+        """The task's title: the sentence, or its duty when a long list of units or grounds head it."""
+        return self.duty if (len(self.lead.split()) >= 12 or self.grounds) and self.duty else text
 
 
 def starts_unit(text: str) -> bool:
@@ -114,10 +130,23 @@ def heading_unit(text: str) -> str | None:
     head = clean(text).strip(" .:;")
     head = re.sub(r"^(?:Đề nghị|đề nghị)\s+", "", head)
     head = re.sub(r"\s+(?:có|chịu) trách nhiệm(?: thực hiện)?$", "", head)
+    head = _ROLE_SUFFIX.sub("", head)
+    if (m := _DUTIES_OF.match(head)) and not re.search(r"[.!?;]\s", head) and len(head) <= 250:
+        return m["unit"].strip(" .:")
     head = head[:1].upper() + head[1:]
     if not head or len(head) > 400 or not starts_unit(head) or any(not _listed(head, v) for v in _VERB.finditer(head)):
         return None
     if re.search(r"[.!?]\s", head):
+        return None
+    return head
+
+
+def emphasised_unit(text: str) -> str | None:
+    """A heading set apart as a whole and naming a unit: a verb inside the name ("Các cơ quan tham
+    mưu quản lý ngành") does not make it a sentence; "chủ trì", "phối hợp", "giao" do."""
+    head = _ROLE_SUFFIX.sub("", clean(text).strip(" .:;"))
+    bare = re.sub(r"\([^)]*\)", "", head)
+    if not starts_unit(head) or len(head) > 250 or _ASSIGNING.search(bare) or re.search(r"[.!?;]\s", bare):
         return None
     return head
 
@@ -130,6 +159,8 @@ def read_clause(text: str) -> Clause | None:
     deadline. A phrase with "nếu"/"khi" is a condition, not a lead-in.
     """
     text = clean(text)
+    if _OBSTACLES.search(text[:240]):
+        return None  # "nếu có khó khăn, vướng mắc, ... phản ánh về ...": no task
     if (found := _read_at(text, None)) is not None or not _LEAD_IN_START.match(text):
         return found
     for comma in list(re.finditer(r",\s*", text[:240]))[:6]:
@@ -156,6 +187,11 @@ def _read_at(text: str, deadline: str | None) -> Clause | None:
     if found is None:
         return None
     unit, at = found
+    if _RAISE.match(rest[at:]):
+        return None
+    grounds = bool(m := _GROUNDS.match(rest[at:]))
+    if grounds:
+        at += m.end()  # "X căn cứ nội dung Kế hoạch ... để thành lập ...": the duty starts after "để"
     body = rest[at:]
     support = None
     if re.match(r"chủ trì", body, re.I):
@@ -175,6 +211,8 @@ def _read_at(text: str, deadline: str | None) -> Clause | None:
         strong = True
     elif assigned:
         strong = True
+    elif grounds:
+        strong = False  # a duty after "căn cứ ... để"
     elif re.match(r"(?:chịu|có) trách nhiệm|tham mưu|ban hành|trình|thực hiện|triển khai|tổ chức|xây dựng"
                   r"|hướng dẫn|rà soát|lập|thẩm định|tổng hợp|gửi|báo cáo|chủ động|đề xuất", body):
         strong = False
@@ -182,7 +220,7 @@ def _read_at(text: str, deadline: str | None) -> Clause | None:
         return None  # "X giám sát ...": too weak without "giao" or "chủ trì"
     if _BOILERPLATE.match(rest[at:]):
         return None
-    return Clause(unit, support or None, deadline, body, assigned, requested, strong, rest[at:])
+    return Clause(unit, support or None, deadline, body, assigned, requested, strong, rest[at:], grounds)
 
 
 def clause_pieces(text: str) -> list[tuple[Clause, int, int]]:
@@ -191,7 +229,12 @@ def clause_pieces(text: str) -> list[tuple[Clause, int, int]]:
     first = read_clause(text)
     if first is None:
         return []
-    pieces = [(first, 0)]
+    start = 0
+    if (m := _ANSWERS_FOR.match(first.duty)) and starts_with_verb(after := first.duty[m.end():]):
+        # "X chịu trách nhiệm về ... Kế hoạch này. Tham mưu ...": the task is the second sentence
+        first = replace(first, body=after, duty=after)
+        start = len(text) - len(after)
+    pieces = [(first, start)]
     for m in re.finditer(rf"(?:;|\.)\s+(?=\S)", text):
         found = read_clause(text[m.end():])
         if found is not None:

@@ -53,6 +53,8 @@ def read_metadata(lines: list[Line], file: str, sha256: str, year: int | None,
     sections = [Line(row.no, texts.pop()) for table in tables or [] for row in table
                 if len(texts := {c.strip() for c in row.cells[1:] if c and c.strip()}) == 1]
     span = _span_of_years(title, head) or _annex_years(lines) or _phase_years(lines) or _phase_years(sections)
+    if span is None and not (title and _YEAR.search(title.lower())):
+        span = _milestone_years(lines)  # no period stated at all: the targets' own milestones span it
     if title is None:
         title = f"Kế hoạch (không rõ tiêu đề) - {file}"
         review.append(ReviewItem((1, 1), "", "không tìm thấy tiêu đề kế hoạch; tạm dùng tên tệp "
@@ -130,6 +132,16 @@ def _phase_years(lines: list[Line]) -> tuple[int, int] | None:
     if len(phases) < 2 or any(b[0] != a[1] + 1 for a, b in zip(phases, phases[1:])):
         return None
     return phases[0][0], phases[-1][1]
+
+
+_MILESTONE = re.compile(r"[-+•\s]*(?:[a-zđ]\)|\d{1,2}[.)])?\s*Đến\s+(?:hết\s+)?năm\s+(\d{4})\s*[:,]", re.I)
+
+
+def _milestone_years(lines: list[Line]) -> tuple[int, int] | None:
+    """Targets set as dated milestones of their own ("a) Đến hết năm 2025: ...", "b) Đến hết năm
+    2030: ...") span the plan when nothing else states its period: first to last milestone."""
+    years = sorted({int(m[1]) for line in lines if (m := _MILESTONE.match(line.text))})
+    return (years[0], years[-1]) if len(years) >= 2 else None
 
 
 def _years_in(text: str) -> tuple[int, int] | None:
@@ -234,8 +246,10 @@ def _common_year(lines: list[Line]) -> int | None:
 
 
 def _issued(lines: list[Line]) -> date | None:
-    for line in lines:
-        if m := _ISSUED.search(line.text):
+    """The date of the place-and-date line ("Đắk Lắk, ngày 21 / tháng 11 năm 2025", maybe wrapped)."""
+    texts = [line.text.replace("*", "") for line in lines]
+    for text, after in zip(texts, texts[1:] + [""]):
+        if m := _ISSUED.search(f"{text} {after}"):
             try:
                 return date(int(m[3]), int(m[2]), int(m[1]))
             except ValueError:

@@ -34,6 +34,10 @@ _CONNECTOR_END = re.compile(r"(?:[,\-–]|\b(?:và|của|các|về|với|cho|the
 _CLOSING = re.compile(r"^\s*(?:Trên đây là|Nơi nhận)")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?=\S)|(?=Điều\s+\d{1,3}\.\s*\S))")  # '## Title', 'Điều 2. Title'
 _LONE_MARKER = re.compile(r"^\s*(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|\(\d{1,2}\))\s?[.)]?\s*$")
+# Not a marker: a number closing an emphasis opened before it ("**15 tháng" / "12**."), or one
+# carrying on a date the line before left open ("trước ngày 15 tháng" / "12.").
+_CLOSES_EMPHASIS = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\*")
+_DATE_OPEN = re.compile(r"(?<!\w)ngày(?:\s+\d{1,2}(?:\s+tháng)?)?\s*[*_]*\s*$", re.I)
 
 
 @dataclass
@@ -80,19 +84,28 @@ def build_items(lines: list[Line]) -> list[Item]:
     first_len = 0
     emphasis = False  # an emphasised heading still open from the lines before
     pending = ""  # a marker standing alone on its line ("**I."), prefixed to the next line
+    marker_raw = ""  # that marker's line as written, for the emphasis it opens
     blank = False
+    before = ""  # the line before, when no blank line came between
     for line in lines:
         raw = line.text
         if raw.strip() == "|":
             continue
         text = pending + demark(raw) if "*" in raw else pending + raw
-        if not text.strip() or not re.search(r"\w", text) or (is_noise(text) and "*" not in raw):
-            blank = True
+        if raw.strip() in ("-", "+", "•", "–") and not pending:  # a bullet alone on its line goes with the next
+            pending, blank = raw.strip() + " ", False
             continue
-        if _LONE_MARKER.match(text) and ("*" in raw or re.match(r"\s*[IVX]", text)):
-            pending = text.strip() + " "
+        if not text.strip() or not re.search(r"\w", text) or (is_noise(text) and "*" not in raw):
+            blank, before = True, ""
+            continue
+        # a number that goes on with the line before is text, not a marker
+        number_goes_on = not pending and (bool(_CLOSES_EMPHASIS.match(raw)) or bool(_DATE_OPEN.search(before)))
+        before = raw
+        if _LONE_MARKER.match(text) and ("*" in raw or re.match(r"\s*[IVX]", text)) and not number_goes_on:
+            pending, marker_raw = text.strip() + " ", raw.strip()
             continue
         pending = ""
+        raw, marker_raw = marker_raw + raw, ""  # "*1.2." / "Sở Tài chính*": one emphasised heading
         was_blank, blank = blank, False
         closes = _emphasis_open(raw)
         if _CLOSING.match(text):
@@ -101,6 +114,8 @@ def build_items(lines: list[Line]) -> list[Item]:
         heading = _HEADING.match(text)
         m = _MARKER.match(text)
         kind = next((k for k in ("roman", "num", "paren", "letter", "bullet", "sub") if m and m[k]), None)
+        if kind == "num" and number_goes_on:
+            kind = None
         if kind == "roman" and not mostly_upper(text[m.end():]):
             kind = None
         if heading:

@@ -32,9 +32,14 @@ _DUTY_VERB = re.compile(r"(?<![\wÀ-ỹ])(?:chủ trì|phối hợp|thực hiệ
 # "báo cáo" as a duty, not as a noun ("chế độ báo cáo", "Hệ thống thông tin báo cáo", "(để báo cáo)").
 _REPORT = re.compile(r"(?<![\wÀ-ỹ])(?:gửi\s+)?báo\s+cáo(?![\wÀ-ỹ])(?!\s+(?:chỉ số|nhanh|thực hiện\s*$))"
                      r"|gửi\s+kết\s+quả", re.I)
-_NOUN_BEFORE = re.compile(r"(?:chế độ|hệ thống|thông tin|xây dựng|lập|dự thảo|công bố|mẫu|đề cương|các|:)\s*$", re.I)
+_NOUN_BEFORE = re.compile(r"(?:chế độ|hệ thống|thông tin|xây dựng|lập|dự thảo|công bố|mẫu|đề cương|các|công tác|việc"
+                          r"|\d\s*%|:)\s*$", re.I)
+# "chịu trách nhiệm tham mưu, đôn đốc, tổng hợp, báo cáo;": "báo cáo" closing a list of functions,
+# with nothing reported and no one to report to, is a role, not a duty.
+_LISTED = re.compile(r",\s*$")
+_ROLE_END = re.compile(rf"[\s.;:]*$|\s+và\s+{_BODY}")
 # A submission for approval ("báo cáo cấp có thẩm quyền phê duyệt") is part of a task, not a report.
-_APPROVAL = re.compile(r"báo cáo\s+[^,;.]{0,40}?phê duyệt|báo cáo\s+[^,;.]{0,30}ban hành", re.I)
+_APPROVAL = re.compile(r"báo cáo\s+[^,;.]{0,40}?(?:phê duyệt|khen thưởng)|báo cáo\s+[^,;.]{0,30}ban hành", re.I)
 _QUAL = r"(?:trước|chậm nhất(?:\s+là)?(?:\s+vào)?|muộn nhất|không quá|hạn chót|đến hết|vào|trong)"
 _DAY = (r"(?:ngày\s+)?\d{1,2}\s*(?:[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{4})?|\s+tháng\s+\d{1,2}(?:\s*(?:,\s*)?năm\s+\d{4})?)"
         r"|ngày\s+\d{1,2}(?:\s+(?:của\s+)?tháng\s+(?:cuối|đầu)\s+(?:quý|năm|kỳ))?"
@@ -42,7 +47,8 @@ _DAY = (r"(?:ngày\s+)?\d{1,2}\s*(?:[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{4})?|\s+th
         r"|(?:(?:cuối|đầu|giữa)\s+)?(?:quý\s+[IVX\d]+|tháng\s+\d{1,2})(?:\s*(?:/|năm|-)\s*\d{4})?"
         r"|(?:(?:cuối|đầu|giữa)\s+)?năm\s+\d{4}|(?:cuối|đầu|giữa)\s+(?:quý|năm|tháng)")
 _TAIL = r"(?:\s+(?:hằng|hàng)\s+(?:tháng|năm|quý))?(?:\s+(?:của\s+)?năm\s+(?:tiếp\s+theo|sau))?"
-_DATE = re.compile(rf"(?<![\wÀ-ỹ]){_QUAL}\s+(?:{_DAY}){_TAIL}(?![\wÀ-ỹ\d/])", re.I)
+_MORE = r"(?:\s*(?:,|và)\s*(?:ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)*"  # "trước ngày 01/6 và 15/11"
+_DATE = re.compile(rf"(?<![\wÀ-ỹ]){_QUAL}\s+(?:{_DAY}){_MORE}{_TAIL}(?![\wÀ-ỹ\d/])", re.I)
 _CADENCE = re.compile(
     r"(?<![\wÀ-ỹ])(?:(?:định|thường)\s+kỳ(?:\s+(?:hằng|hàng|mỗi)\s+(?:ngày|tuần|tháng|quý|năm)|\s+\d{1,2}\s*tháng)?"
     r"|(?:hằng|hàng|mỗi)\s+(?:ngày|tuần|tháng|quý|năm)(?:\s*(?:,|và)\s*(?:hằng|hàng)\s+(?:tháng|quý|năm))*"
@@ -51,6 +57,7 @@ _CADENCE = re.compile(
 # One item of a listed schedule: "6 tháng (trước ngày 16/6)", "tổng kết năm (trước ngày 20/11 hàng năm)".
 _SCHEDULE_ITEM = re.compile(r"(?P<label>[^,;()]{1,40}?)\s*\(\s*(?P<date>[^()]{4,60})\)")
 _SENTENCE = re.compile(rf"(?<=[^\d\s])\.\s+(?=[{UPPER}])|\./\.\s*")
+_TERM = re.compile(r"^\s*Thời\s+(?:gian|hạn)(?:\s+(?:hoàn thành|thực hiện))?\s*:\s*(?P<phrase>[^.;]{4,80})")
 _CITED = re.compile(rf"^\s*Căn cứ\s+[{UPPER}]")
 SUB_DAY = re.compile(r"\d\s*lần\s*/\s*ngày|\d{1,2}h(?:\d{2})?(?![\wÀ-ỹ])", re.I)
 
@@ -86,9 +93,11 @@ def scan(lines: list[Line]) -> list[Duty]:
     """The reporting duties of every sentence of the prose, in order."""
     duties: list[Duty] = []
     for section in build_sections(build_items(plain_lines(lines))):
+        if section.kind in ("purpose", "targets"):  # aims and targets name no one's duty
+            continue
         units: list[tuple[int, str]] = []
         cited = False
-        for item in section.items:
+        for item, after in zip(section.items, section.items[1:] + [None]):
             if item.kind in ("closing", "roman"):  # headings; "Trên đây là ...", "Nơi nhận" and signatures
                 units = []
                 continue
@@ -100,7 +109,10 @@ def scan(lines: list[Line]) -> list[Duty]:
             unit, rest = _unit_head(item)
             if unit is not None:
                 units.append((item.level, unit))
-            duties.extend(_duties(item.span, rest, units[-1][1] if units else None))
+            # "Thời hạn hoàn thành: Trước ngày 31/3/2026." in the paragraph after an item is its deadline
+            term = _TERM.match(after.text) if after is not None and after.kind == "para" else None
+            duties.extend(_duties(item.span, rest, units[-1][1] if units else None,
+                                  clean(term["phrase"]) if term else None))
     return duties
 
 
@@ -113,27 +125,36 @@ def _unit_head(item: Item) -> tuple[str | None, int]:
     head, rest = (text[:colon], colon + 1) if 0 < colon <= 200 else (text, len(text))
     if rest == len(text) and (len(text) > 200 or re.search(r"[.;]\s*$", text)):
         return None, 0  # a heading without a colon is short and ends without a full stop
-    head = clean(re.sub(r"^(?:Đề nghị|đề nghị)\s+", "", head)).rstrip(" .")
-    if not _BODY_START.match(head) or _DUTY_VERB.search(head) or re.search(r"[.;]\s", head):
+    owner = re.match(r"^(?:Trách nhiệm|Nhiệm vụ) của\s+", head)  # "Trách nhiệm của X:" names X, whatever X is
+    head = clean(re.sub(r"^(?:Đề nghị|đề nghị|(?:Trách nhiệm|Nhiệm vụ) của)\s+", "", head)).rstrip(" .")
+    # a capitalised verb inside a heading that names a body is part of a name ("Ban Chỉ đạo")
+    verb = any(m[0][0].islower() for m in _DUTY_VERB.finditer(head))
+    if re.search(r"[.;]\s", head) or not owner and (not _BODY_START.match(head) or verb):
         return None, 0
     return head, rest
 
 
-def _duties(span: Span, start: int, unit: str | None) -> list[Duty]:
+def _duties(span: Span, start: int, unit: str | None, term: str | None = None) -> list[Duty]:
     out = []
     text = span.text
-    for a, b in _pieces(text, _SENTENCE, start):
+    sentences = _pieces(text, _SENTENCE, start)
+    # "... gửi Bộ Tài chính. Thời gian hoàn thành: Trước ngày 31/5/2026.": the item's own term
+    term = next((clean(m["phrase"]) for a, b in sentences if (m := _TERM.match(text[a:b]))), term)
+    for a, b in sentences:
         sentence = text[a:b]
         subject = scan_subject(sentence)
         for c, d in _pieces(sentence, re.compile(r";"), 0):
             clause = sentence[c:d]
-            m = next((m for m in _REPORT.finditer(clause) if not _NOUN_BEFORE.search(clause[:m.start()])), None)
+            if re.match(r"\s*\d+\s*%", clause):  # a target ("100% báo cáo định kỳ ... được thực hiện")
+                continue
+            m = next((m for m in _REPORT.finditer(clause) if not _NOUN_BEFORE.search(clause[:m.start()])
+                      and not (_LISTED.search(clause[:m.start()]) and _ROLE_END.match(clause[m.end():]))), None)
             if m is None or _APPROVAL.search(clause[m.start():]) or _heading(clause):
                 continue
             lead, from_subject = (unit, False) if unit else (subject, subject is not None)
             lines = span.lines(a + c, a + d)
             cadence = _CADENCE.search(clause)
-            for phrase in stated_phrases(clause) or [None]:
+            for phrase in stated_phrases(clause) or stated_phrases(term or "") or [None]:
                 out.append(Duty(clean(clause), lines, lead, from_subject, phrase,
                                 clean(cadence[0]) if cadence and phrase is None else None, scan_recipient(clause)))
     return out

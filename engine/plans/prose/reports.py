@@ -29,6 +29,7 @@ _CADENCE = (rf"(?:định kỳ\s+)?(?:theo|hằng|hàng)\s+{_CYCLE}(?:\s*(?:,|v�
 _DATE = (r"(?:báo cáo\s+(?:năm|quý|tháng|6 tháng|sáu tháng)\s+)?(?:gửi\s+)?"
          r"(?:trước|chậm nhất(?: là)?|không quá|hạn chót)\s+(?:ngày\s+)?"
          r"\d{1,2}(?:\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?|\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)?(?![\d\s]*h)"
+         r"(?:\s*(?:,|và)\s*(?:ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)*"  # "01/6 và 15/11"
          r"(?:\s+(?:của\s+)?tháng\s+(?:cuối|đầu)\s+(?:quý|năm|kỳ))?(?:\s+(?:hằng|hàng)\s+năm)?"
          r"(?:\s+(?:của\s+)?năm\s+(?:tiếp\s+theo|sau))?")
 _DEADLINE = re.compile(
@@ -58,12 +59,14 @@ def find_reports(blocks: list[Block], candidates: list[ReportCandidate],
         found.extend(_from_span(candidate.span, candidate.lead, review, whole_item=True))
     if lines is not None:
         # What the blocks and items above already read (reports or review) is left as read.
-        taken = [r.lines for r in found] + [r.lines for r in review if not r.why.startswith(_NO_LEAD)]
+        # (a review of tasks, "mục có dạng nhiệm vụ ...", says nothing of reports: it takes nothing)
+        taken = [r.lines for r in found] + [r.lines for r in review
+                                            if "báo cáo" in r.why and not r.why.startswith(_NO_LEAD)]
         duties = [d for d in scan(lines) if not any(_overlap(d.lines, t) for t in taken)]
-        # Inside the blocks read above, only a duty that makes a report is added: what those
-        # blocks left unsaid stays as they read it.
+        # Inside the blocks read above, a duty is added when it makes a report, or when it has
+        # no date at all (it goes to review: no duty to report is dropped).
         read = [span.lines() for block in blocks for span in block.spans] + [c.span.lines() for c in candidates]
-        duties = [d for d in duties if (d.lead and (d.deadline or d.cadence))
+        duties = [d for d in duties if (d.lead and (d.deadline or d.cadence)) or not (d.deadline or d.cadence)
                   or not any(_overlap(d.lines, t) for t in read)]
         added = [r for duty in duties if (r := _from_duty(duty, review)) is not None]
         review[:] = [r for r in review if not (r.why.startswith(_NO_LEAD) and any(_overlap(r.lines, a.lines)

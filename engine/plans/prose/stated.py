@@ -25,6 +25,12 @@ from engine.plans.read.text import Span, fold, mostly_upper, sentence_case, titl
 _SKIP = ("purpose", "targets", "basis", "budget", "reports")
 # A sentence carrying on the task before it ("Trên cơ sở đó, chủ động ban hành ...").
 _CONTINUES = re.compile(r"^\s*(?:Trên cơ sở đó|Đồng thời|Ngoài ra|Sau đó|Từ đó)\s*,")
+# A post's standing role or powers, not a work item ("Phụ trách chung, ...", "Quyết định những vấn đề ...").
+_STANDING = re.compile(r"^\s*(?:Phụ trách chung|Quyết định (?:những|các) vấn đề|Chịu trách nhiệm trước)", re.I)
+# The document's own issuing ("Ủy ban nhân dân Thành phố ban hành Kế hoạch ... với các nội dung sau:").
+_ISSUES_ITSELF = re.compile(r"^ban hành\s+(?:kèm theo\s+)?(?:Kế hoạch|Quyết định|Chương trình)(?![\wÀ-ỹ])")
+_REPORT_FIRST = re.compile(r"\s*(?:Định kỳ|Báo cáo|Gửi báo cáo|Thực hiện)(?![\wÀ-ỹ])", re.I)
+_TRAILING_DATE = re.compile(r"\s*(?:Thời gian|Thời hạn)(?: hoàn thành| thực hiện)?\s*:[^.;]*[.;]?\s*$", re.I)
 # A heading over a list of deadlines ("3.1. Thời gian thực hiện", "Tiến độ thực hiện").
 _SCHEDULE = re.compile(r"^\s*(?:Thời gian|Thời hạn|Tiến độ)(?: thực hiện| hoàn thành)?\s*:?\s*$", re.I)
 _TASK_LABELS = {"lead", "lead_do", "deadline", "support"}
@@ -124,6 +130,9 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
     run_tasks: list[TaskDraft] = []
     last_para: TaskDraft | None = None  # the task an unmarked paragraph under a unit heading goes on
     counts: dict[str, int] = {}
+    if shared := _shared_deadline(nodes):
+        ctx = replace(ctx, deadline=shared, notes=_add(ctx.notes, "thời hạn nêu sau mục cuối của nhóm "
+                                                       "(deadline stated after the group's last item)"))
     for node in nodes:
         item = node.item
         if cl.label_of(item.text) is not None:
@@ -144,6 +153,10 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
             continue
         labels = _labels(node)
         own = _labelled_context(labels, ctx, found.plan) if labels.keys() & _TASK_LABELS else None
+        if own is not None and not labels.keys() & {"lead", "lead_do"} and item.kind in _MARKED:
+            named = _head_rest(item)  # "+ Sở Văn hóa, ...: hướng dẫn ..." followed by its date line
+            if named[1] and (unit := cl.heading_unit(named[0])):
+                own = replace(own, lead=unit)
         steps = _steps(labels)
         if own is not None and steps:
             for n, (child, clause) in enumerate(steps, 1):
@@ -162,12 +175,13 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
         heading = item.closed or rest is not None or item.text.rstrip().endswith(":") or bool(
             node.children and item.span.line_count <= 2)
         unit = cl.heading_unit(head) if heading else None
+        unit = unit or (cl.emphasised_unit(head) if item.closed and rest is None and node.children else None)
         if unit is not None and item.kind != "para":
             note = ("đề nghị đơn vị ngoài cơ quan ban hành (addressed to a body outside the issuer)"
                     if head.lower().startswith("đề nghị") else None)
             group = Context(unit, None, cl.inline_deadline(head) or ctx.deadline, 0.8, _add(ctx.notes, note))
-            if rest:
-                _task(node, rest, group, section, ref, found)
+            if rest:  # "Sở Xây dựng: hướng dẫn ..." is one sentence; "Sở Y tế: Chủ trì ..." a heading and text
+                _task(node, item.text if rest[:1].islower() else rest, group, section, ref, found)
             _walk(node.children, group, section, ref, found)
             run, run_tasks = None, []
             continue
@@ -182,6 +196,8 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
             _walk(node.children, sub, section, ref, found)
             continue
         pieces = cl.clause_pieces(item.text)
+        if pieces and section.kind == "preamble" and _ISSUES_ITSELF.match(pieces[0][0].body):
+            continue
         if pieces and (section.kind != "other" or pieces[0][0].strong):
             clause = pieces[0][0]
             if item.text.rstrip().endswith(":") and node.children:
@@ -200,11 +216,17 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
                 run, run_tasks = own, [task] if task else []
             continue
         if ctx.lead is not None:
+            if _STANDING.match(item.text) and not node.children:  # a post's standing role, not a work item
+                continue
             if node.children and item.text.rstrip().endswith(":") and len(item.text) <= 200:
                 _walk(node.children, ctx, section, ref, found)  # a sub-heading inside a unit's group
                 continue
             if cl.is_report(item.text):
                 found.reports.append((item.span, ctx.lead))
+                if not node.children and not _REPORT_FIRST.match(item.text) and \
+                        _dated(cl.inline_deadline(item.text), found.plan):  # "Tổng hợp ..., báo cáo ... Trước ngày D"
+                    dated = replace(ctx, deadline=cl.inline_deadline(item.text))
+                    _task(node, _TRAILING_DATE.sub("", item.text), dated, section, ref, found)
                 continue
             if item.kind == "para" and last_para is not None:
                 _extend(last_para, item)  # an unmarked paragraph going on under the unit's heading
@@ -231,9 +253,23 @@ def _walk(nodes: list[Node], ctx: Context, section: Section, path: list[str], fo
             continue
         run, run_tasks = None, []
         if node.children:
+            before = len(found.tasks)
             _walk(node.children, ctx, section, ref, found)
+            if len(found.tasks) == before + 1 and item.closed and item.kind in ("num", "letter", "paren") \
+                    and cl.starts_with_verb(item.text):
+                task = found.tasks[-1][0]  # one task under a heading of its own: the heading names it
+                task.title, task.lines = title_text(item.text), (item.span.first, task.lines[1])
         elif _looks_like_task(item, section, found.plan):
             found.orphans.append(item)
+
+
+def _shared_deadline(nodes: list[Node]) -> str | None:
+    """A date line after the last of a run of '+' items, when none of the others has its own."""
+    if len(nodes) < 2 or any(n.item.kind != "sub" for n in nodes) or any(n.children for n in nodes[:-1]) \
+            or not nodes[-1].children:
+        return None
+    lines = [cl.label_of(c.item.text) if c.item.kind == "para" else None for c in nodes[-1].children]
+    return lines[0][1].strip(" .;") or None if all(line and line[0] == "deadline" for line in lines) else None
 
 
 def _steps(labels: dict) -> list[tuple[Node, cl.Clause]]:
@@ -327,7 +363,7 @@ def _set_deadline(task: TaskDraft, deadline: str | None, plan: PlanDraft, note: 
 def _head_rest(item: Item) -> tuple[str, str | None]:
     """A heading up to its colon and the text after it (None when nothing follows)."""
     text = item.text
-    colon = text.find(":")
+    colon = re.sub(r"\([^)]*\)", lambda m: "x" * len(m.group()), text).find(":")  # not one in brackets
     if 0 < colon <= 250 and colon < len(text) - 1:
         return text[:colon], text[colon + 1:].strip() or None
     return text, None
