@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from engine.core.vocabulary import CHAT, Channel, Template
+from engine.infra.yamlfile import LocaleCode
 from rules.durations import Duration, parse_duration
 
 DurationField = Annotated[Duration, BeforeValidator(parse_duration)]
@@ -45,7 +46,7 @@ class Window(_Strict):
 class Defaults(_Strict):
     channels: Annotated[list[str], BeforeValidator(_listify)] = [Channel.TELEGRAM.value, Channel.EMAIL.value]
     send_window: Window = Window()
-    locale: str = "vi"
+    locale: LocaleCode = "vi"
     template: str = Template.REMINDER.value
     max_catch_up: DurationField = Duration(7, "days")
     ack_holds_for: DurationField = Duration(5, "working_days")

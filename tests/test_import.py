@@ -142,8 +142,9 @@ def _windows_1258(text: str) -> bytes:
 BAD_CASES = [
     ("syntax.yaml", "syntax.yaml:5:1: YAML syntax error: found unexpected end of stream "
                     "(while scanning a quoted scalar that starts at line 2)"),
-    ("empty.yaml", "empty.yaml: the file is empty"),
-    ("comments_only.yaml", "comments_only.yaml: the file holds no data (only comments?)"),
+    ("empty.yaml", "empty.yaml:1:1: tệp rỗng / the file is empty"),
+    ("comments_only.yaml", "comments_only.yaml:1:1: tệp không có dữ liệu (chỉ có chú thích?) / "
+                           "the file holds no data (only comments?)"),
     ("not_a_mapping.yaml", "not_a_mapping.yaml:1:1: expected a mapping of keys (key: value), found a list"),
     ("unknown_key.yaml", "unknown_key.yaml:8:5: tasks[0].daedline: unknown key 'daedline' "
                          "(did you mean 'deadline'?)"),

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from engine.chat.linking import person_for_chat, redeem, unlink
+from engine.chat.linking import person_for_chat, person_for_user, redeem, unlink
 from engine.chat.replies import BotEnv, Outcome, day
 from engine.core.models import BotDialog, Person, Task, Unit
 from engine.core.orgtree import is_chairman, subtree
@@ -51,8 +51,9 @@ class Chat:
 
 
 def who(session: Session, chat: Chat) -> Person | None:
-    """The person behind an update: the user's own chat first, then the (group) chat."""
-    return person_for_chat(session, chat.user_id, chat.chat_id, channel=chat.channel)
+    """The person behind an update: the user who sent it (in a private chat, the chat is theirs too);
+    never a group chat, whose every member could press its buttons."""
+    return person_for_user(session, chat.user_id, chat.chat_id if chat.private else None, channel=chat.channel)
 
 
 LINK_REFUSED = {
@@ -106,6 +107,9 @@ def unlink_chat(session: Session, env: BotEnv, chat: Chat, now) -> Outcome:
     label = env.channel.label
     if person is None:
         return Outcome().say(chat.chat_id, f"Tài khoản {label} này chưa liên kết với dondoc, không có gì để hủy.")
+    if not chat.private and who(session, chat) != person:
+        return Outcome().say(chat.chat_id, f"Chỉ đồng chí <b>{escape(person.name)}</b> mới hủy được liên kết của "
+                                           f"nhóm này.\n<i>Only the person this group is linked to can unlink it.</i>")
     unlink(session, person, now, channel=chat.channel)
     _drop_dialog(session, chat)
     return Outcome().say(chat.chat_id, f"Đã hủy liên kết {label} với đồng chí <b>{escape(person.name)}</b>: dondoc "

@@ -10,7 +10,8 @@ commands.py, actions.py and extensions.py; they read `env.channel` for the littl
 
 Intents on something name it by id: a notification (start, done, extend, ack, details) or an
 extension request (approve, refuse). Who may act is checked by the handler, never by the channel:
-a stranger, a foreign task or a stale state changes nothing and is told why.
+a stranger, a foreign task or a stale state changes nothing and is told why. Who acts is the user who
+pressed or typed (commands.who), never the chat: in a group chat only linked members act.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def perform(session: Session, env: BotEnv, chat: Chat, intent: Intent | str, arg
         return actions.reply(session, env, chat, args.text or "", now)
     person = who(session, chat)
     if person is None:
-        return Outcome(actions.not_linked(env), alert=True)
+        return Outcome(actions.not_linked(env) if chat.private else in_group(env), alert=True)
     where = args.where or Where(chat.chat_id, None)
     if intent in (Intent.APPROVE, Intent.REFUSE):
         return decide(session, env, person, args.target, intent == Intent.APPROVE, where, now, args.text)
@@ -94,6 +95,13 @@ def perform(session: Session, env: BotEnv, chat: Chat, intent: Intent | str, arg
         out.answer = None
         out.then(actions.reply(session, env, chat, args.text, now))
     return out
+
+
+def in_group(env: BotEnv) -> str:
+    """The answer to an action in a group chat by a member who is not linked (at most 200 characters,
+    Telegram's limit for the answer to a press)."""
+    return (f"Trong nhóm, chỉ cán bộ đã liên kết tài khoản {env.channel.label} của chính mình mới thao tác được. "
+            f"Nhắn riêng {env.channel.cmd('trogiup')} cho bot để biết cách. (Only linked users can act.)")
 
 
 def offers(row: Notification, task: Task) -> list[str]:

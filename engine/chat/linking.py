@@ -7,7 +7,9 @@ Who a chat belongs to is the person's contact field for that app, `Person.telegr
 rewrites those fields from org.yaml. The rule, applied by `dondoc org load` (engine.core.org.load_org):
 
 - org.yaml leaves `telegram:` / `zalo:` empty  -> the chat linked through the bot stays;
-- org.yaml names a chat                        -> org.yaml wins; a different bot link is ended (an event).
+- org.yaml names a chat                        -> org.yaml wins; a different bot link is ended (an event),
+  except a person's own chat when org.yaml names a group chat: messages go to the group, and the link
+  says which user in it is that person (only users act, never a group: `person_for_user`).
 
 Telegram codes go into a deep link; Zalo has none, so its codes are short enough to type
 (8 characters without look-alikes, read case-insensitively).
@@ -103,6 +105,31 @@ def person_for_chat(session: Session, *chat_ids: str | int | None, channel: str 
     return None
 
 
+def person_for_user(session: Session, *user_chats: str | int | None, channel: str = "telegram") -> Person | None:
+    """The active person a user of `channel` is (the first of `user_chats`, the user's own chats, that is
+    linked): whose contact it is, or who linked it through the bot while org.yaml sends their messages to
+    a group chat (see `reconcile`). Never a group chat: anyone in it may write or press."""
+    for chat in user_chats:
+        if chat is None:
+            continue
+        person = person_for_chat(session, chat, channel=channel)
+        if person is not None:
+            return person
+        link = session.exec(select(TelegramLink).where(TelegramLink.chat_id == str(chat),
+                                                       _on(TelegramLink.channel, channel),
+                                                       TelegramLink.unlinked_at == None)  # noqa: E711
+                            .order_by(TelegramLink.id.desc())).first()
+        person = session.get(Person, link.person_id) if link is not None else None
+        if person is not None and person.active:
+            return person
+    return None
+
+
+def _group_chat(channel: str, chat: str | None) -> bool:
+    """A Telegram group or channel chat (negative ids); other apps' ids do not tell."""
+    return channel == "telegram" and (chat or "").startswith("-")
+
+
 @dataclass(frozen=True)
 class LinkResult:
     ok: bool
@@ -127,7 +154,7 @@ def redeem(session: Session, code: str, chat_id: str, now: datetime, channel: st
     person = session.get(Person, invite.person_id)
     if person is None or not person.active:
         return LinkResult(False, "inactive")
-    other = person_for_chat(session, chat_id, channel=channel)
+    other = person_for_user(session, chat_id, channel=channel)
     if other is not None and other.id != person.id:
         return LinkResult(False, "taken", person, other=other)
     invite.used_at, invite.used_chat = now, str(chat_id)
@@ -182,6 +209,8 @@ def reconcile(session: Session, now: datetime) -> int:
         channel = entry.channel or "telegram"
         if person is None or getattr(person, channel) == entry.chat_id:
             continue
+        if _group_chat(channel, getattr(person, channel)) and not _group_chat(channel, entry.chat_id):
+            continue   # messages go to a group; the person's own chat stays linked: who may act there
         entry.unlinked_at, entry.unlink_reason = now, "org_file"
         session.add(entry)
         record(session, f"{channel}_unlinked", Actor("system", channel), now,

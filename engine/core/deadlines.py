@@ -355,6 +355,21 @@ _FAMILIES: tuple[Callable[[_Phrase], DueSpec | None], ...] = (
 )
 
 
+# A plan's deadlines fall within this many years of its period; a year further off is a misreading.
+YEAR_WINDOW = 50
+
+
+def _within_window(spec: DueSpec, p: _Phrase) -> DueSpec:
+    first, last = p.lo.year - YEAR_WINDOW, p.hi.year + YEAR_WINDOW
+    rec = spec.recurrence
+    days = [spec.start, spec.due, *(rec.occurrences if rec else ()), *(rec.starts if rec else ())]
+    off = next((d for d in days if d is not None and not first <= d.year <= last), None)
+    if off is None:
+        return spec
+    raise Invalid(f"năm {off.year} cách kỳ kế hoạch quá {YEAR_WINDOW} năm ({first}–{last})",
+                  f"year {off.year} is more than {YEAR_WINDOW} years from the plan period ({first}-{last})")
+
+
 def parse_deadline(
     text: str,
     plan_year: int,
@@ -369,7 +384,7 @@ def parse_deadline(
         phrase = _read(text, plan_year, plan_period, before_is_exclusive)
         for family in _FAMILIES:
             if (spec := family(phrase)) is not None:
-                return spec
+                return _within_window(spec, phrase)
         raise Invalid("không nhận ra ngày hay khoảng thời gian nào", "no date or time phrase recognised")
     except Invalid as exc:
         return DueSpec(text, "unknown", reason=str(exc))

@@ -218,6 +218,7 @@ class Notification(SQLModel, table=True):
     created_at: datetime = _moment(nullable=False)
     # Delivery (engine/delivery/dispatch.py): a lease while one worker sends it, attempts and the outcome.
     attempts: int = 0
+    first_attempt_at: Optional[datetime] = _moment(nullable=True)   # the retry budget counts from here
     next_attempt_at: Optional[datetime] = _moment(nullable=True)
     claimed_by: Optional[str] = None
     claimed_until: Optional[datetime] = _moment(nullable=True)

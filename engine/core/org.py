@@ -58,7 +58,7 @@ class PersonEntry(_Strict):
     telegram: Optional[str] = None
     zalo: Optional[str] = None              # Zalo Bot chat id: only people who wrote to the bot
     prefer: Optional[list[str]] = None      # the order of channels, e.g. [zalo, telegram, email]
-    locale: str = "vi"
+    locale: yamlfile.LocaleCode = "vi"
     active: bool = True
     oversees: Optional[Oversees] = None     # what a leader is in charge of (engine.core.oversees)
 

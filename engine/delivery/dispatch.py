@@ -6,6 +6,10 @@
       -> send (engine/delivery/send.py: paced; the engine owns retries, a notifier tries once)
       -> record (sent only when the channel accepted it; retry, requeue or fail; broken contacts)
 
+A transient failure is retried with backoff until its retry budget is spent: `max_age` counted
+from the notification's first attempt, never from its moment (which may be long past when the
+engine was down, or the reminder was caught up late).
+
 Delivery is at-least-once. A duplicate can only come from a crash (or an ambiguous SMTP
 timeout after DATA) between a send and the recording of its outcome; the message then goes out
 again once its lease expires, with the same Message-ID / message key, so it can be recognised.
@@ -47,7 +51,7 @@ SentHook = Callable[[Session, Sequence[Notification], Message, str, datetime], N
 @dataclass
 class DispatchConfig:
     lease: timedelta = timedelta(seconds=120)
-    max_age: timedelta = timedelta(hours=24)
+    max_age: timedelta = timedelta(hours=24)    # the retry budget, from the first attempt
     batch: int = 200
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     base_backoff: timedelta = timedelta(seconds=30)
@@ -113,6 +117,10 @@ def claim(session: Session, now: datetime, cfg: DispatchConfig) -> list[Notifica
         rows += [r for r in rest if r.id not in taken and (r.person_id, r.channel, r.created_at) in keys]
     for row in rows:
         row.claimed_by, row.claimed_until, row.attempts = cfg.worker, now + cfg.lease, row.attempts + 1
+        if row.attempts == 1 or row.first_attempt_at is None:
+            # The first counted attempt (again after `outbox retry`, or after attempts that did
+            # not count: flood control, a channel down) starts the retry budget.
+            row.first_attempt_at = now
         session.add(row)
     session.commit()
     return rows
@@ -157,7 +165,7 @@ def record_outcome(session: Session, rows: Sequence[Notification], message: Mess
             row.next_attempt_at = now + timedelta(seconds=outcome.retry_after)
             row.last_error = str(outcome)
             result.requeued += 1
-        elif outcome.permanent or now - row.fire_at > cfg.max_age:
+        elif outcome.permanent or budget_spent(row, now, cfg):
             row.status, row.last_error = NotificationStatus.FAILED, str(outcome)
             result.failed += 1
         else:
@@ -167,6 +175,11 @@ def record_outcome(session: Session, rows: Sequence[Notification], message: Mess
         session.add(row)
     if isinstance(outcome, NotifierError) and outcome.permanent:
         _mark_broken(session, rows[0], message.channel, str(outcome), now)
+
+
+def budget_spent(row: Notification, now: datetime, cfg: DispatchConfig) -> bool:
+    """Whether a transient failure now gives up: `max_age` has passed since the first attempt."""
+    return now - (row.first_attempt_at or now) > cfg.max_age
 
 
 def _mark_broken(session: Session, row: Notification, channel: str, error: str, now: datetime) -> None:

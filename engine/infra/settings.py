@@ -179,7 +179,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/dondoc.db"
     timezone: str = "Asia/Ho_Chi_Minh"
     now: datetime | None = None
-    locale: str = "vi"
+    locale: yamlfile.LocaleCode = "vi"
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
@@ -209,7 +209,7 @@ class Settings(BaseSettings):
     # as sent on `console`. Channels without settings are otherwise `not_configured`.
     console: bool = False
     # Delivery
-    dispatch_max_age_hours: float = Field(default=24.0, gt=0)   # retry until this old, then failed
+    dispatch_max_age_hours: float = Field(default=24.0, gt=0)   # retry this long after the first attempt
     dispatch_lease_seconds: int = Field(default=120, ge=5)
 
     @classmethod

@@ -42,14 +42,14 @@ def similar(a: str | None, b: str | None) -> float:
 
 
 @functools.lru_cache(maxsize=None)
-def labels(name: str, part: str) -> dict:
-    path = LABELS / f"{name}.{part}.yaml"
+def labels(name: str, part: str, folder: Path = LABELS) -> dict:
+    path = folder / f"{name}.{part}.yaml"
     return YAML(typ="safe").load(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def documents(part: str = "tasks") -> list[str]:
+def documents(part: str = "tasks", folder: Path = LABELS) -> list[str]:
     """Names of the documents that have labels of this part."""
-    return sorted(p.name.split(".")[0] for p in LABELS.glob(f"*.{part}.yaml"))
+    return sorted(p.name.split(".")[0] for p in folder.glob(f"*.{part}.yaml"))
 
 
 def variant(name: str, fmt: str) -> Path | None:
@@ -112,9 +112,9 @@ def _lead_right(label: dict, task: dict, fuzzy: bool) -> bool:
     return words(expected) == words(got) or (fuzzy and similar(expected, got) >= 0.85)
 
 
-def score_tasks(name: str, fmt: str, data: dict) -> Score:
-    """Score one extraction (its --json) against NAME.tasks.yaml."""
-    label = labels(name, "tasks")
+def score_tasks(name: str, fmt: str, data: dict, folder: Path = LABELS) -> Score:
+    """Score one extraction (its --json) against NAME.tasks.yaml (in folder)."""
+    label = labels(name, "tasks", folder)
     expected = label.get("tasks") or []
     if fmt != "txt" and not in_tables(label):
         expected = []  # the Word/Excel/PDF rebuilds hold the tables only: whatever they give is spurious
@@ -182,10 +182,10 @@ def due_days(report: dict) -> list[str]:
     return report["occurrences"] or ([report["due"]] if report.get("due") else [])
 
 
-def score_reports(name: str, data: dict) -> ReportScore:
+def score_reports(name: str, data: dict, folder: Path = LABELS) -> ReportScore:
     """Reports of the text format against NAME.meta.yaml: matched by lines, then by due days. A duty
     without a date is found when a report or a review item covers its lines (it must not be dropped)."""
-    expected = labels(name, "meta").get("reports") or []
+    expected = labels(name, "meta", folder).get("reports") or []
     found = data["reports"]
     score = ReportScore(name, labelled=len(expected))
     used: set[int] = set()
@@ -210,9 +210,9 @@ def score_reports(name: str, data: dict) -> ReportScore:
     return score
 
 
-def plan_right(name: str, data: dict) -> str | None:
+def plan_right(name: str, data: dict, folder: Path = LABELS) -> str | None:
     """None when the plan year and period match the label, else what differs."""
-    want = labels(name, "meta").get("plan")
+    want = labels(name, "meta", folder).get("plan")
     if not want:
         return None
     plan = data["plan"]

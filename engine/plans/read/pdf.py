@@ -29,7 +29,7 @@ def read_pdf(source: Source, path: str, data: bytes) -> None:
     no = 0
     reader = TableReader()
     carry = None  # a ruled table that ended its page, which the next page's table may go on
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    with _opened(pdfplumber, path, data) as pdf:
         pages = len(pdf.pages)
         for page in pdf.pages:
             lines = page.extract_text_lines(return_chars=True)
@@ -51,6 +51,25 @@ def read_pdf(source: Source, path: str, data: bytes) -> None:
         _read_scan(source, path, data, pages)
         return
     _close(reader, source)
+
+
+def _opened(pdfplumber, path: str, data: bytes):
+    """The open PDF; one protected by a password is refused with that reason."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf.pages  # noqa: B018 - the page tree is where a password is first needed
+    except Exception as exc:
+        cause = exc.args[0] if exc.args else None  # pdfplumber wraps pdfminer's error
+        if isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError)) or \
+                isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise ExtractError(path, "tệp PDF được bảo vệ bằng mật khẩu (mã hóa) nên không đọc được / the PDF "
+                                     "is encrypted with a password and cannot be read",
+                               "gỡ mật khẩu rồi lưu lại, hoặc dùng bản .docx; remove the password and save "
+                               "it again, or use the .docx") from None
+        raise
+    return pdf
 
 
 def _close(reader: TableReader, source: Source) -> None:

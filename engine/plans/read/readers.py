@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import stat
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +25,12 @@ from engine.plans.extract.model import ExtractError
 from engine.plans.tables.rows import TableRow, header_roles
 from engine.plans.read.text import Line, clean
 from engine.plans.read.texttables import text_tables
+
+# Limits on what one document may cost: its size on disk and, for .docx/.xlsx (zip containers), the
+# declared size of its unpacked members. Module defaults, overridden by the environment (read at
+# each call): DONDOC_EXTRACT__MAX_FILE_MB, DONDOC_EXTRACT__MAX_UNPACKED_MB.
+MAX_FILE_MB = 50
+MAX_UNPACKED_MB = 200
 
 KINDS = {".txt": "txt", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".pdf": "pdf"}
 
@@ -33,10 +42,9 @@ def read_source(path: str | Path) -> Source:
     if kind is None:
         raise ExtractError(str(path), f"unsupported file type {path.suffix or '(none)'!r}",
                            "use .txt, .docx, .xlsx, .csv or .pdf")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExtractError(str(path), f"cannot read the file: {exc.strerror}") from None
+    data = _read_bounded(path, _limit_mb("MAX_FILE_MB", MAX_FILE_MB))
+    if kind in ("docx", "xlsx"):
+        _check_unpacked(path, data, _limit_mb("MAX_UNPACKED_MB", MAX_UNPACKED_MB))
     source = Source(path.name, kind, hashlib.sha256(data).hexdigest())
     try:
         if kind == "txt":
@@ -60,6 +68,58 @@ def read_source(path: str | Path) -> Source:
     except Exception as exc:  # a corrupt container (bad zip, broken PDF) is the file's fault
         raise ExtractError(str(path), f"cannot read the {kind} file: {type(exc).__name__}: {exc}") from None
     return source
+
+
+def _limit_mb(name: str, default: int) -> int:
+    raw = os.environ.get(f"DONDOC_EXTRACT__{name}", "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        value = default
+    return value if value > 0 else default
+
+
+def _read_bounded(path: Path, limit_mb: int) -> bytes:
+    """The file's bytes, refused if it is not a regular file or is over `limit_mb` (never reads more)."""
+    limit = limit_mb * 1024 * 1024
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ExtractError(str(path), "không phải một tệp văn bản thường (thiết bị, thư mục hay ống dẫn) / "
+                                          "not a regular file (a device, directory or pipe)")
+        if info.st_size > limit:
+            raise _too_large(path, info.st_size, limit_mb)
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ExtractError(str(path), f"cannot read the file: {exc.strerror}") from None
+    if len(data) > limit:
+        raise _too_large(path, None, limit_mb)
+    return data
+
+
+def _too_large(path: Path, size: int | None, limit_mb: int) -> ExtractError:
+    found = f"{size / 2**20:.0f} MB, " if size is not None else ""
+    return ExtractError(str(path), f"tệp quá lớn ({found}tối đa {limit_mb} MB) / the file is too large "
+                                   f"({found}limit {limit_mb} MB)",
+                        "đặt DONDOC_EXTRACT__MAX_FILE_MB để đổi giới hạn / set DONDOC_EXTRACT__MAX_FILE_MB "
+                        "to change the limit")
+
+
+def _check_unpacked(path: Path, data: bytes, limit_mb: int) -> None:
+    """Refuse a zip container whose members declare more than `limit_mb` once unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ExtractError(str(path), f"cannot read the {path.suffix.lstrip('.').lower()} file: "
+                                      f"{type(exc).__name__}: {exc}") from None
+    if total > limit_mb * 1024 * 1024:
+        raise ExtractError(str(path), f"nội dung giải nén quá lớn ({total / 2**20:.0f} MB, tối đa {limit_mb} MB) / "
+                                      f"the unpacked content is too large ({total / 2**20:.0f} MB, "
+                                      f"limit {limit_mb} MB)",
+                           "đặt DONDOC_EXTRACT__MAX_UNPACKED_MB để đổi giới hạn / set "
+                           "DONDOC_EXTRACT__MAX_UNPACKED_MB to change the limit")
 
 
 def _rows_to_source(source: Source, rows: list[TableRow]) -> None:
