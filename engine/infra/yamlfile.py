@@ -217,7 +217,7 @@ def validate(doc: Document, model: type[M], root: Any = None, loc: tuple[Any, ..
 
 
 def _to_file_error(doc: Document, base: tuple[Any, ...], err: dict, model: type[BaseModel]) -> FileError:
-    loc = base + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    loc = base + _data_path(doc.root, base, err["loc"])
     kind, value = err["type"], err.get("input")
     hint = None
     if kind == "extra_forbidden":
@@ -241,6 +241,29 @@ def _to_file_error(doc: Document, base: tuple[Any, ...], err: dict, model: type[
         bare = isinstance(value, (dict, list)) or value is None or repr(value) in msg
         message = msg if bare else f"{value!r}: {msg}"
     return doc.error(loc, message, hint)
+
+
+def _data_path(root: Any, base: tuple[Any, ...], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Pydantic's error location without its union tags ("list[str]"), walked against the data so a
+    key of the file that itself holds "[" stays part of the path."""
+    node: Any = root
+    for part in base:
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+    path = []
+    for part in loc:
+        if _has(node, part):
+            path.append(part)
+            node = node[part]
+        elif not (isinstance(part, str) and "[" in part):
+            path.append(part)
+            node = None
+    return tuple(path)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
