@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 from engine.chat.commands import Chat, not_understood, who
 from engine.chat.extensions import take_date, take_reason
 from engine.chat.replies import BotEnv, Mark, Outcome, day, stamp
+from engine.core.acting import pending_request
 from engine.infra.errors import WorkflowError
 from engine.reminders.escalation import ack_level, acknowledge, held_levels
 from engine.core.cchc import DOMAINS
-from engine.core.models import Ack, BotDialog, Event, ExtensionRequest, Notification, Person, Plan, Task, Unit
-from engine.core.vocabulary import DialogKind, ExtensionStatus, Role, TaskStatus
+from engine.core.models import Ack, BotDialog, Event, Notification, Person, Plan, Task, Unit
+from engine.core.vocabulary import DialogKind, Role, TaskStatus
 from engine.reminders.rulestore import active_ruleset, evaluator
 from engine.core.workflow import STATE_LABELS, Actor, classify, countdown, record, transition
 from notifiers.htmlsplit import escape
@@ -95,8 +96,7 @@ def ask_extension(session, env, person, row, task, where, now) -> Outcome:
     problem = _for_assignee(person, task, session, env) or _stale_status(task, env)
     if problem:
         return Outcome(problem, alert=True)
-    pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.task_id == task.id,
-                                                          ExtensionRequest.status == ExtensionStatus.PENDING)).first()
+    pending = pending_request(session, task.id)
     if pending is not None:
         return Outcome(f"Đã có đề nghị gia hạn đến {day(pending.new_due)} đang chờ duyệt. "
                        f"(A request is already pending.)", alert=True)

@@ -122,16 +122,8 @@ def outbox_retry(ctx: typer.Context, ids: Optional[list[int]] = typer.Argument(N
     """Gửi lại (put failed notifications back in the queue)."""
     c = ctx_of(ctx)
     with transaction(c.engine) as session:
-        query = select(Notification).where(Notification.status == NotificationStatus.FAILED)
-        if ids:
-            query = query.where(Notification.id.in_(ids))
-        rows = session.exec(query).all()
-        for n in rows:
-            n.status, n.attempts, n.next_attempt_at, n.claimed_until = NotificationStatus.PENDING, 0, c.now(), None
-            # Sent late is better than not sent: the age limit counts from the retry.
-            n.fire_at = c.now()
-            session.add(n)
-        retried = [n.id for n in rows]
+        from engine.delivery.dispatch import requeue_failed
+        retried = [n.id for n in requeue_failed(session, c.now(), ids)]
     if as_json:
         emit({"retried": retried})
     else:

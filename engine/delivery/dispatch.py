@@ -229,3 +229,16 @@ async def dispatch_once(engine: Engine, delivery: Delivery, now: datetime, cfg: 
         record_all(session, outgoing, outcomes, delivery, now, cfg, rnd, result)
         session.commit()
     return result
+
+
+def requeue_failed(session: Session, now: datetime, ids: Sequence[int] | None = None) -> list[Notification]:
+    """Put failed notifications (those of `ids`, or every one) back in the queue: `outbox retry`."""
+    query = select(Notification).where(Notification.status == NotificationStatus.FAILED)
+    if ids:
+        query = query.where(Notification.id.in_(list(ids)))
+    rows = list(session.exec(query).all())
+    for n in rows:
+        n.status, n.attempts, n.next_attempt_at, n.claimed_until = NotificationStatus.PENDING, 0, now, None
+        n.fire_at = now   # sent late is better than not sent: the age limit counts from the retry
+        session.add(n)
+    return rows

@@ -142,9 +142,8 @@ def _from_duty(duty: Duty, review: list[ReviewItem]) -> ReportDraft | None:
                                  "chưa tạo báo cáo (reporting obligation whose responsible unit is not stated; "
                                  "not made a report)"))
         return None
-    draft = _draft(duty.text, phrase or "", "dated" if phrase else "periodic", duty.lead or "", duty.recipient,
+    draft = _draft(duty.text, phrase or "", "dated" if phrase else "periodic", duty.lead, duty.recipient,
                    duty.lines, from_subject=duty.from_subject, whole=phrase is None)
-    draft.lead = duty.lead
     draft.deadline = draft.deadline or None
     draft.notes = [n for n in draft.notes if not n.startswith("định kỳ nhưng")]
     if phrase is None:

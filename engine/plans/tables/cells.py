@@ -10,7 +10,7 @@ import re
 
 from engine.core.deadlines import parse_deadline
 from engine.plans.extract.model import PlanDraft, TaskDraft
-from engine.plans.read.text import clean, fold, title_text
+from engine.plans.read.text import clean, fold, sentence_case, title_text
 from engine.plans.read.units import CELL_UNIT_START, PREPOSITIONS, UNIT_START, split_units, starts_unit
 
 # How a deadline cell begins, capitalised as table cells are.
@@ -87,7 +87,7 @@ def unit_cell(text: str) -> bool:
     text = _BULLET.sub(" ", clean(text)).strip()
     if not text or len(text) > 250 or re.match(r"\d", text):
         return False
-    text = text.title() if text.isupper() else text[:1].upper() + text[1:]  # "BỘ XÂY DỰNG" heading
+    text = text.title() if text.isupper() else sentence_case(text)  # "BỘ XÂY DỰNG" heading
     head = text.split(",")[0].split(";")[0]
     return bool(UNIT_START.match(text) or _TABLE_UNIT.match(text)) and not _DUTY_WORDS.search(head[:60]) \
         and not re.search(r"[.!?]\s+[A-ZĐ]", text.split(";")[0])
@@ -96,8 +96,7 @@ def unit_cell(text: str) -> bool:
 def cell_units(text: str) -> str:
     """A units cell as written, its bullet lines joined: "- Bộ A; - Bộ B" -> "Bộ A; Bộ B"."""
     parts = [p.strip(" ;,.") for p in _BULLET.split(clean(text))]
-    joined = "; ".join(p for p in parts if p)
-    return joined[:1].upper() + joined[1:]
+    return sentence_case("; ".join(p for p in parts if p))
 
 
 def lead_cell(text: str) -> tuple[str | None, list[str]]:

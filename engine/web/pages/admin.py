@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 
 from engine.core.models import Notification, Person, RuleSetRecord, Task, TelegramLink, Unit
 from engine.core.vocabulary import CHAT_APPS, NotificationStatus
+from engine.delivery.dispatch import requeue_failed
 from engine.infra.errors import DondocError, FileError, FileErrors
 from engine.web.auth import PersonDep
 from engine.web.deps import CtxDep, SessionDep
@@ -213,14 +214,6 @@ def delivery_retry(session: SessionDep, ctx: CtxDep, person: PersonDep,
                    ids: Annotated[list[int], Form()] = ()) -> RedirectResponse:
     """Put failed notifications back in the queue, like `dondoc outbox retry` (none ticked: every failed one)."""
     require_admin(person)
-    query = select(Notification).where(Notification.status == NotificationStatus.FAILED)
-    if ids:
-        query = query.where(Notification.id.in_(list(ids)))
-    rows = session.exec(query).all()
-    now = ctx.now()
-    for n in rows:
-        n.status, n.attempts, n.next_attempt_at, n.claimed_until = NotificationStatus.PENDING, 0, now, None
-        n.fire_at = now   # sent late is better than not sent: the age limit counts from the retry
-        session.add(n)
+    rows = requeue_failed(session, ctx.now(), ids)
     return RedirectResponse("/delivery?" + urlencode({"ok": f"Đã đưa lại vào hàng đợi {len(rows)} tin."}),
                             status_code=303)
